@@ -1,0 +1,460 @@
+//! The app: routes, state, settings and middleware, built once into an immutable [`AppService`].
+
+use std::any::{Any, TypeId};
+use std::fmt;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use http::{HeaderValue, Method, StatusCode, header};
+use http_body::Body as _;
+use pulya_responses::{Body, ErrorResponse, IntoResponse, Response};
+use pulya_routing::{InsertError, MatchError, Route, Router};
+
+use crate::context::{PathParams, Shared, param_names};
+use crate::handler::{BoxFuture, BoxedHandler, Handler, boxed};
+use crate::middleware::{Middleware, Next};
+use crate::test_client::TestClient;
+use crate::{Request, RequestContext};
+
+/// The default limit of body extractors: 2 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+struct RouteDef {
+    method: Method,
+    path: String,
+    handler: BoxedHandler,
+}
+
+/// Joins a group prefix and a route path: `/api` + `/users` is `/api/users`, `/api` + `/` is
+/// `/api`.
+fn join(prefix: &str, path: &str) -> String {
+    match (prefix, path) {
+        ("", path) => path.to_owned(),
+        (prefix, "/") => prefix.to_owned(),
+        (prefix, path) => format!("{prefix}{path}"),
+    }
+}
+
+/// The route-registering methods, shared by [`App`] and [`Group`].
+macro_rules! route_methods {
+    () => {
+        /// Registers `handler` for `method` on `path` (matchit syntax: `{param}`, `{*rest}`).
+        /// Conflicts are reported by [`App::build`].
+        pub fn route<H: Handler<T>, T>(mut self, method: Method, path: &str, handler: H) -> Self {
+            let path = join(&self.prefix, path);
+            self.routes.push(RouteDef {
+                method,
+                path,
+                handler: boxed(handler),
+            });
+            self
+        }
+
+        /// Registers a `GET` route; it answers `HEAD` too.
+        pub fn get<H: Handler<T>, T>(self, path: &str, handler: H) -> Self {
+            self.route(Method::GET, path, handler)
+        }
+
+        /// Registers a `POST` route.
+        pub fn post<H: Handler<T>, T>(self, path: &str, handler: H) -> Self {
+            self.route(Method::POST, path, handler)
+        }
+
+        /// Registers a `PUT` route.
+        pub fn put<H: Handler<T>, T>(self, path: &str, handler: H) -> Self {
+            self.route(Method::PUT, path, handler)
+        }
+
+        /// Registers a `PATCH` route.
+        pub fn patch<H: Handler<T>, T>(self, path: &str, handler: H) -> Self {
+            self.route(Method::PATCH, path, handler)
+        }
+
+        /// Registers a `DELETE` route.
+        pub fn delete<H: Handler<T>, T>(self, path: &str, handler: H) -> Self {
+            self.route(Method::DELETE, path, handler)
+        }
+
+        /// Registers the routes that `build` adds to a group under `prefix` (appended to this
+        /// one's), such as `.group("/api", |g| g.get("/users", list))` for `/api/users`.
+        pub fn group(mut self, prefix: &str, build: impl FnOnce(Group) -> Group) -> Self {
+            let group = build(Group {
+                prefix: join(&self.prefix, prefix),
+                routes: Vec::new(),
+            });
+            self.routes.extend(group.routes);
+            self
+        }
+    };
+}
+
+/// Routes under a common path prefix; made by [`App::group`].
+pub struct Group {
+    prefix: String,
+    routes: Vec<RouteDef>,
+}
+
+impl fmt::Debug for Group {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Group")
+            .field("prefix", &self.prefix)
+            .field("routes", &self.routes.len())
+            .finish()
+    }
+}
+
+impl Group {
+    route_methods!();
+}
+
+/// An application under construction: routes, fallback, state, middleware and settings.
+///
+/// Nothing here runs per request: [`App::build`] inserts the routes into the router, composes the
+/// middleware chain and freezes everything into an [`AppService`].
+///
+/// ```
+/// use pulya_app::{App, extract::Path};
+///
+/// # async fn run() {
+/// let app = App::new()
+///     .get("/plaintext", || async { "Hello, World!" })
+///     .group("/users", |g| g.get("/{id}", |Path(id): Path<u64>| async move { format!("user {id}") }));
+///
+/// let res = app.test_client().get("/users/7").send().await;
+/// assert_eq!(res.text(), "user 7");
+/// # }
+/// ```
+pub struct App {
+    prefix: String,
+    routes: Vec<RouteDef>,
+    fallback: Option<BoxedHandler>,
+    states: Vec<(TypeId, Box<dyn Any + Send + Sync>)>,
+    middleware: Vec<Arc<dyn Middleware>>,
+    body_limit: usize,
+}
+
+impl Default for App {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for App {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("App")
+            .field("routes", &self.routes.len())
+            .field("middleware", &self.middleware.len())
+            .field("body_limit", &self.body_limit)
+            .finish_non_exhaustive()
+    }
+}
+
+impl App {
+    /// An app with no routes, a body limit of [`DEFAULT_BODY_LIMIT`] and no middleware.
+    pub fn new() -> Self {
+        Self {
+            prefix: String::new(),
+            routes: Vec::new(),
+            fallback: None,
+            states: Vec::new(),
+            middleware: Vec::new(),
+            body_limit: DEFAULT_BODY_LIMIT,
+        }
+    }
+
+    route_methods!();
+
+    /// The handler for requests that match no route, instead of the default JSON 404.
+    pub fn fallback<H: Handler<T>, T>(mut self, handler: H) -> Self {
+        self.fallback = Some(boxed(handler));
+        self
+    }
+
+    /// Shared state for the [`State`](crate::extract::State) extractor. One value per type; a
+    /// second value of the same type replaces the first.
+    pub fn state<T: Clone + Send + Sync + 'static>(mut self, value: T) -> Self {
+        let id = TypeId::of::<T>();
+        self.states.retain(|(t, _)| *t != id);
+        self.states.push((id, Box::new(value)));
+        self
+    }
+
+    /// Adds a middleware. The first one added is the outermost: it sees the request first and
+    /// the response last.
+    pub fn middleware<M: Middleware>(mut self, middleware: M) -> Self {
+        self.middleware.push(Arc::new(middleware));
+        self
+    }
+
+    /// The most bytes the body extractors (`Bytes`, `String`, `Json`, `Form`) read; a larger
+    /// body is answered with 413. Default: [`DEFAULT_BODY_LIMIT`] (2 MiB).
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// Inserts the routes and freezes the app. Fails with every route that could not be
+    /// inserted (a conflict, a duplicate, a malformed path), each named.
+    pub fn build(self) -> Result<AppService, BuildError> {
+        let mut router = Router::new();
+        let mut errors = Vec::new();
+        for def in self.routes {
+            let endpoint = Endpoint {
+                names: param_names(&def.path),
+                handler: def.handler,
+            };
+            if let Err(err) = router.insert(def.method, &def.path, endpoint) {
+                errors.push(err);
+            }
+        }
+        if !errors.is_empty() {
+            return Err(BuildError { errors });
+        }
+        let inner = Inner {
+            router,
+            fallback: self.fallback,
+            middleware: self.middleware.into(),
+            shared: Arc::new(Shared {
+                body_limit: self.body_limit,
+                states: self.states,
+            }),
+        };
+        Ok(AppService {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// Builds the app and returns an in-process client for it (no sockets).
+    ///
+    /// # Panics
+    /// When [`App::build`] fails, with its message: a test of a misconfigured app should fail.
+    pub fn test_client(self) -> TestClient {
+        match self.build() {
+            Ok(service) => service.test_client(),
+            Err(err) => panic!("{err}"),
+        }
+    }
+}
+
+/// The routes that [`App::build`] could not insert.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildError {
+    errors: Vec<InsertError>,
+}
+
+impl BuildError {
+    /// One error per route that failed.
+    pub fn errors(&self) -> &[InsertError] {
+        &self.errors
+    }
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the app has invalid routes:")?;
+        for err in &self.errors {
+            write!(f, "\n  - {err}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+struct Endpoint {
+    handler: BoxedHandler,
+    names: Arc<[Box<str>]>,
+}
+
+/// The built app, shared by every connection and request.
+pub(crate) struct Inner {
+    router: Router<Endpoint>,
+    fallback: Option<BoxedHandler>,
+    pub(crate) middleware: Arc<[Arc<dyn Middleware>]>,
+    shared: Arc<Shared>,
+}
+
+/// What routing produced: a response at once (404, 405) or the handler's future.
+pub(crate) enum Routed {
+    Ready(Response),
+    Pending(BoxFuture<'static, Response>),
+}
+
+impl Routed {
+    pub(crate) fn boxed(self) -> BoxFuture<'static, Response> {
+        match self {
+            Routed::Ready(res) => Box::pin(std::future::ready(res)),
+            Routed::Pending(fut) => fut,
+        }
+    }
+}
+
+impl Inner {
+    /// The innermost step of the chain: find the route and start its handler.
+    pub(crate) fn route(&self, req: Request) -> Routed {
+        let found = self.router.at(req.method(), req.uri().path());
+        match found {
+            Ok(m) => {
+                let params = PathParams::from_match(&m.value.names, req.uri().path(), &m.params);
+                let handler = &m.value.handler;
+                let cx = RequestContext {
+                    params,
+                    shared: Arc::clone(&self.shared),
+                };
+                Routed::Pending(handler(req, cx))
+            }
+            Err(MatchError::NotFound) => match &self.fallback {
+                Some(handler) => {
+                    let cx = RequestContext {
+                        params: PathParams::default(),
+                        shared: Arc::clone(&self.shared),
+                    };
+                    Routed::Pending(handler(req, cx))
+                }
+                None => Routed::Ready(
+                    ErrorResponse::new(StatusCode::NOT_FOUND, "no route matches the path")
+                        .into_response(),
+                ),
+            },
+            Err(MatchError::MethodNotAllowed(allowed)) => {
+                let mut res = ErrorResponse::new(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    format!("method {} is not allowed on this path", req.method()),
+                )
+                .into_response();
+                if let Ok(value) = HeaderValue::from_str(allowed.header_value()) {
+                    res.headers_mut().insert(header::ALLOW, value);
+                }
+                Routed::Ready(res)
+            }
+        }
+    }
+}
+
+/// A built app: cheap to clone, shared by every connection. [`AppService::call`] answers one
+/// request.
+#[derive(Clone)]
+pub struct AppService {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for AppService {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppService")
+            .field("routes", &self.inner.router)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppService {
+    /// Answers `req`: middleware, routing, extraction, the handler. A panic anywhere in it
+    /// becomes a `500 Internal Server Error`; the service stays usable.
+    pub fn call(&self, req: Request) -> ResponseFuture {
+        let head = req.method() == Method::HEAD;
+        ResponseFuture {
+            state: State::Start(Some((Arc::clone(&self.inner), req))),
+            head,
+        }
+    }
+
+    /// Every route with its methods, for documentation and debugging.
+    pub fn routes(&self) -> impl Iterator<Item = Route<'_>> {
+        self.inner.router.routes()
+    }
+
+    /// An in-process client for this app (no sockets).
+    pub fn test_client(&self) -> TestClient {
+        TestClient::new(self.clone())
+    }
+}
+
+/// The future of [`AppService::call`].
+pub struct ResponseFuture {
+    state: State,
+    head: bool,
+}
+
+#[allow(
+    clippy::large_enum_variant,
+    reason = "the request is held inline until the first poll; boxing it would cost an allocation per request"
+)]
+enum State {
+    Start(Option<(Arc<Inner>, Request)>),
+    Running(BoxFuture<'static, Response>),
+}
+
+impl fmt::Debug for ResponseFuture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseFuture").finish_non_exhaustive()
+    }
+}
+
+impl Future for ResponseFuture {
+    type Output = Response;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
+        let this = &mut *self;
+        if let State::Start(start) = &mut this.state {
+            let Some((inner, req)) = start.take() else {
+                return Poll::Ready(panicked(Box::new("ResponseFuture polled after completion")));
+            };
+            // Middleware and routing run here, inside the guard, so a panic in them is a 500 too.
+            let started = catch_unwind(AssertUnwindSafe(|| {
+                if inner.middleware.is_empty() {
+                    inner.route(req)
+                } else {
+                    Routed::Pending(
+                        Next {
+                            inner: Arc::clone(&inner),
+                            index: 0,
+                        }
+                        .run(req),
+                    )
+                }
+            }));
+            match started {
+                Ok(Routed::Ready(res)) => return Poll::Ready(finish(res, this.head)),
+                Ok(Routed::Pending(fut)) => this.state = State::Running(fut),
+                Err(payload) => return Poll::Ready(panicked(payload)),
+            }
+        }
+        let State::Running(fut) = &mut this.state else {
+            unreachable!("started above")
+        };
+        match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+            Ok(Poll::Ready(res)) => Poll::Ready(finish(res, this.head)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(payload) => {
+                this.state = State::Start(None);
+                Poll::Ready(panicked(payload))
+            }
+        }
+    }
+}
+
+/// A `HEAD` response keeps its headers, with the `Content-Length` the body would have had, and
+/// drops the body.
+fn finish(mut res: Response, head: bool) -> Response {
+    if head {
+        if let Some(len) = res.body().size_hint().exact() {
+            res.headers_mut()
+                .entry(header::CONTENT_LENGTH)
+                .or_insert_with(|| len.into());
+        }
+        *res.body_mut() = Body::empty();
+    }
+    res
+}
+
+fn panicked(payload: Box<dyn Any + Send>) -> Response {
+    let message = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a panic with a non-string payload");
+    tracing::error!(panic = message, "a handler panicked; answering 500");
+    ErrorResponse::new(StatusCode::INTERNAL_SERVER_ERROR, "internal server error").into_response()
+}

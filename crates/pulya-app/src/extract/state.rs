@@ -1,0 +1,50 @@
+//! App state and request extensions.
+
+use std::any::type_name;
+
+use http::request::Parts;
+
+use super::{FromRequestParts, Rejection};
+use crate::RequestContext;
+
+/// App state registered with [`App::state`](crate::App::state), cloned for the handler.
+///
+/// Wrap large or shared state in an `Arc` so that the clone is cheap. Asking for a type that was
+/// never registered answers 500 and names the type.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct State<T>(pub T);
+
+impl<T: Clone + Send + Sync + 'static> FromRequestParts for State<T> {
+    type Rejection = Rejection;
+
+    async fn from_request_parts(_: &mut Parts, cx: &RequestContext) -> Result<Self, Rejection> {
+        cx.state::<T>().cloned().map(State).ok_or_else(|| {
+            Rejection::internal(format!(
+                "no app state of type `{}`: register it with `App::state`",
+                type_name::<T>()
+            ))
+        })
+    }
+}
+
+/// A value a middleware put into the request's extensions, cloned for the handler.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Extension<T>(pub T);
+
+impl<T: Clone + Send + Sync + 'static> FromRequestParts for Extension<T> {
+    type Rejection = Rejection;
+
+    async fn from_request_parts(parts: &mut Parts, _: &RequestContext) -> Result<Self, Rejection> {
+        parts
+            .extensions
+            .get::<T>()
+            .cloned()
+            .map(Extension)
+            .ok_or_else(|| {
+                Rejection::internal(format!(
+                    "no request extension of type `{}`: is the middleware that adds it installed?",
+                    type_name::<T>()
+                ))
+            })
+    }
+}

@@ -1,0 +1,108 @@
+//! Handlers: async functions whose arguments are extractors and whose result is a response.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use pulya_responses::{IntoResponse, Response};
+
+use crate::extract::{FromRequest, FromRequestParts};
+use crate::{Request, RequestContext};
+
+/// A boxed future that is `Send`.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A function that can handle requests.
+///
+/// It is implemented for `async fn`s and closures returning futures that take up to 12
+/// arguments, each an extractor ([`FromRequestParts`], the last may be a [`FromRequest`]), and
+/// return a type that implements [`IntoResponse`]. `T` only tells the implementations apart.
+///
+/// ```
+/// use pulya_app::extract::{Json, Path};
+///
+/// async fn hello() -> &'static str { "Hello" }
+/// async fn user(Path(id): Path<u64>) -> String { format!("user {id}") }
+/// async fn echo(Json(v): Json<serde_json::Value>) -> Json<serde_json::Value> { Json(v) }
+///
+/// let app = pulya_app::App::new()
+///     .get("/", hello)
+///     .get("/users/{id}", user)
+///     .post("/echo", echo);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a Pulya handler",
+    note = "a handler is an `async fn` taking extractors (at most one body extractor, last) and \
+            returning a type that implements `IntoResponse`"
+)]
+pub trait Handler<T>: Clone + Send + Sync + Sized + 'static {
+    /// Extracts the arguments from the request, calls the function and converts its result.
+    fn call(&self, req: Request, cx: RequestContext) -> BoxFuture<'static, Response>;
+}
+
+/// A type-erased handler, as the app stores it.
+pub(crate) type BoxedHandler =
+    Arc<dyn Fn(Request, RequestContext) -> BoxFuture<'static, Response> + Send + Sync>;
+
+pub(crate) fn boxed<H: Handler<T>, T>(handler: H) -> BoxedHandler {
+    Arc::new(move |req, cx| handler.call(req, cx))
+}
+
+impl<F, Fut, Res> Handler<()> for F
+where
+    F: Fn() -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Res> + Send + 'static,
+    Res: IntoResponse,
+{
+    fn call(&self, _: Request, _: RequestContext) -> BoxFuture<'static, Response> {
+        let fut = self();
+        Box::pin(async move { fut.await.into_response() })
+    }
+}
+
+macro_rules! impl_handler {
+    ($($head:ident),* ; $last:ident) => {
+        #[allow(non_snake_case)]
+        impl<F, Fut, Res, M, $($head,)* $last> Handler<(M, $($head,)* $last,)> for F
+        where
+            F: Fn($($head,)* $last) -> Fut + Clone + Send + Sync + 'static,
+            Fut: Future<Output = Res> + Send + 'static,
+            Res: IntoResponse,
+            $($head: FromRequestParts + Send + 'static,)*
+            $last: FromRequest<M> + Send + 'static,
+        {
+            fn call(&self, req: Request, cx: RequestContext) -> BoxFuture<'static, Response> {
+                let f = self.clone();
+                Box::pin(async move {
+                    #[allow(unused_mut)]
+                    let (mut parts, body) = req.into_parts();
+                    $(
+                        let $head = match $head::from_request_parts(&mut parts, &cx).await {
+                            Ok(value) => value,
+                            Err(rejection) => return rejection.into_response(),
+                        };
+                    )*
+                    let req = Request::from_parts(parts, body);
+                    let $last = match $last::from_request(req, &cx).await {
+                        Ok(value) => value,
+                        Err(rejection) => return rejection.into_response(),
+                    };
+                    f($($head,)* $last).await.into_response()
+                })
+            }
+        }
+    };
+}
+
+impl_handler!(; T1);
+impl_handler!(T1; T2);
+impl_handler!(T1, T2; T3);
+impl_handler!(T1, T2, T3; T4);
+impl_handler!(T1, T2, T3, T4; T5);
+impl_handler!(T1, T2, T3, T4, T5; T6);
+impl_handler!(T1, T2, T3, T4, T5, T6; T7);
+impl_handler!(T1, T2, T3, T4, T5, T6, T7; T8);
+impl_handler!(T1, T2, T3, T4, T5, T6, T7, T8; T9);
+impl_handler!(T1, T2, T3, T4, T5, T6, T7, T8, T9; T10);
+impl_handler!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10; T11);
+impl_handler!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11; T12);

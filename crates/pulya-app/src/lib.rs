@@ -1,0 +1,51 @@
+//! The Pulya request model: [`App`], handlers, extractors, middleware, and an in-process
+//! [`TestClient`]. No sockets: `pulya-server` serves an app over TCP.
+//!
+//! An app is a set of routes, each a method, a path and a [`Handler`] (an `async fn` taking
+//! [extractors](extract) and returning something that implements [`IntoResponse`]). Building it
+//! inserts the routes into the router and freezes everything into an [`AppService`], whose
+//! [`call`](AppService::call) answers a [`Request`].
+//!
+//! ```
+//! use pulya_app::{App, extract::{Json, Path}};
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Serialize, Deserialize)]
+//! struct User { id: u64, name: String }
+//!
+//! async fn show(Path(id): Path<u64>) -> Json<User> {
+//!     Json(User { id, name: "Ada".into() })
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! let client = App::new().get("/users/{id}", show).test_client();
+//! let res = client.get("/users/7").send().await;
+//! assert_eq!(res.status(), 200);
+//! assert_eq!(res.json::<User>().id, 7);
+//! assert_eq!(client.get("/users/x").send().await.status(), 400);
+//! assert_eq!(client.post("/users/7").send().await.header("allow"), Some("GET, HEAD"));
+//! # }
+//! ```
+//!
+//! Errors answer with Pulya's one error shape, `{"error":"…","status":N}`: 404 for no route, 405
+//! with `Allow` for a wrong method, 400/413/415/422 for requests the extractors refuse, and 500
+//! for a handler that panicked (the app keeps serving).
+
+mod app;
+mod body;
+mod context;
+pub mod extract;
+mod handler;
+pub mod middleware;
+mod test_client;
+
+pub use app::{App, AppService, BuildError, DEFAULT_BODY_LIMIT, Group, ResponseFuture};
+pub use body::RequestBody;
+pub use context::RequestContext;
+pub use handler::{BoxFuture, Handler};
+pub use middleware::{Middleware, Next};
+pub use pulya_responses::{Body, ErrorResponse, Html, IntoResponse, Json, Response};
+pub use test_client::{TestClient, TestRequest, TestResponse};
+
+/// The request type of Pulya: an [`http::Request`] with a [`RequestBody`].
+pub type Request = http::Request<RequestBody>;

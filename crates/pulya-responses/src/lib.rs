@@ -1,0 +1,28 @@
+//! Responses for Pulya: what a handler returns and how it becomes bytes on the wire.
+//!
+//! - [`Body`]: a response body that is empty, one buffer, or a boxed stream. The first two need
+//!   no allocation beyond the bytes themselves and tell hyper their exact length.
+//! - [`Response`] and [`IntoResponse`]: anything a handler returns converts into a response:
+//!   strings, bytes, [`Json`], [`Html`], status codes, tuples of status, headers and body,
+//!   `Result` and `Option`.
+//! - [`ErrorResponse`]: the JSON error body every Pulya error uses,
+//!   `{"error":"…","status":N}`.
+//!
+//! ```
+//! use http::StatusCode;
+//! use pulya_responses::{IntoResponse, Json};
+//!
+//! let res = (StatusCode::CREATED, Json(serde_json::json!({"id": 7}))).into_response();
+//! assert_eq!(res.status(), StatusCode::CREATED);
+//! assert_eq!(res.headers()["content-type"], "application/json");
+//! ```
+
+mod body;
+mod error;
+mod into_response;
+mod json;
+
+pub use body::{Body, BoxError};
+pub use error::ErrorResponse;
+pub use into_response::{Html, IntoResponse, Response};
+pub use json::Json;

@@ -1,0 +1,159 @@
+//! Table tests for precedence, methods, HEAD, 405 and conflicts.
+
+use http::Method;
+use pulya_routing::{InsertError, MatchError, Router};
+
+fn router(routes: &[(Method, &str)]) -> Router<String> {
+    let mut r = Router::new();
+    for (m, p) in routes {
+        r.insert(m.clone(), p, format!("{m} {p}")).unwrap();
+    }
+    r
+}
+
+#[test]
+fn static_beats_param_and_param_beats_catch_all() {
+    let r = router(&[
+        (Method::GET, "/users/new"),
+        (Method::GET, "/users/{id}"),
+        (Method::GET, "/{*rest}"),
+    ]);
+    assert_eq!(
+        r.at(&Method::GET, "/users/new").unwrap().value,
+        "GET /users/new"
+    );
+    let m = r.at(&Method::GET, "/users/7").unwrap();
+    assert_eq!(m.value, "GET /users/{id}");
+    assert_eq!(m.params.get("id"), Some("7"));
+    let m = r.at(&Method::GET, "/a/b/c").unwrap();
+    assert_eq!(m.params.get("rest"), Some("a/b/c"));
+}
+
+#[test]
+fn prefix_and_suffix_params() {
+    let r = router(&[
+        (Method::GET, "/img/{name}.png"),
+        (Method::GET, "/v{version}/x"),
+    ]);
+    assert_eq!(
+        r.at(&Method::GET, "/img/cat.png")
+            .unwrap()
+            .params
+            .get("name"),
+        Some("cat")
+    );
+    assert_eq!(
+        r.at(&Method::GET, "/v2/x").unwrap().params.get("version"),
+        Some("2")
+    );
+    assert!(matches!(
+        r.at(&Method::GET, "/img/cat.jpg"),
+        Err(MatchError::NotFound)
+    ));
+}
+
+#[test]
+fn params_iterate_in_path_order() {
+    let r = router(&[(Method::GET, "/{a}/{b}/{c}")]);
+    let m = r.at(&Method::GET, "/1/2/3").unwrap();
+    let got: Vec<_> = m.params.iter().collect();
+    assert_eq!(got, [("a", "1"), ("b", "2"), ("c", "3")]);
+}
+
+#[test]
+fn encoded_slash_stays_in_its_segment() {
+    let r = router(&[(Method::GET, "/files/{name}")]);
+    let m = r.at(&Method::GET, "/files/a%2Fb").unwrap();
+    assert_eq!(m.params.get("name"), Some("a%2Fb"));
+}
+
+#[test]
+fn wrong_method_is_405_with_exact_allow_set() {
+    let r = router(&[
+        (Method::GET, "/items"),
+        (Method::POST, "/items"),
+        (Method::DELETE, "/items/{id}"),
+    ]);
+    match r.at(&Method::PUT, "/items") {
+        Err(MatchError::MethodNotAllowed(a)) => {
+            assert_eq!(a.header_value(), "GET, HEAD, POST");
+            assert_eq!(a.methods(), [Method::GET, Method::HEAD, Method::POST]);
+        }
+        other => panic!("{other:?}"),
+    }
+    match r.at(&Method::GET, "/items/1") {
+        Err(MatchError::MethodNotAllowed(a)) => assert_eq!(a.header_value(), "DELETE"),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        r.at(&Method::GET, "/other"),
+        Err(MatchError::NotFound)
+    ));
+}
+
+#[test]
+fn head_falls_back_to_get_unless_registered() {
+    let mut r = router(&[(Method::GET, "/a"), (Method::GET, "/b")]);
+    r.insert(Method::HEAD, "/b", "HEAD /b".to_owned()).unwrap();
+    assert_eq!(r.at(&Method::HEAD, "/a").unwrap().value, "GET /a");
+    assert_eq!(r.at(&Method::HEAD, "/b").unwrap().value, "HEAD /b");
+}
+
+#[test]
+fn duplicate_and_conflict_are_errors_naming_routes() {
+    let mut r = router(&[(Method::GET, "/users/{id}")]);
+    let err = r
+        .insert(Method::GET, "/users/{id}", String::new())
+        .unwrap_err();
+    assert!(matches!(err, InsertError::Duplicate { .. }));
+    assert_eq!(
+        err.to_string(),
+        "route `GET /users/{id}` is already registered"
+    );
+
+    let err = r
+        .insert(Method::POST, "/users/{name}", String::new())
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("/users/{name}") && msg.contains("/users/{id}"),
+        "{msg}"
+    );
+
+    let err = r.insert(Method::GET, "users", String::new()).unwrap_err();
+    assert!(matches!(err, InsertError::InvalidPath { .. }), "{err}");
+    let err = r.insert(Method::GET, "/a/{b", String::new()).unwrap_err();
+    assert!(matches!(err, InsertError::InvalidPath { .. }), "{err}");
+    // The failed inserts left the router as it was.
+    assert_eq!(r.len(), 1);
+}
+
+#[test]
+fn routes_lists_paths_with_methods() {
+    let r = router(&[
+        (Method::GET, "/a"),
+        (Method::POST, "/a"),
+        (Method::PUT, "/b/{x}"),
+    ]);
+    let listed: Vec<_> = r.routes().map(|x| (x.path, x.methods.to_vec())).collect();
+    assert_eq!(
+        listed,
+        [
+            ("/a", vec![Method::GET, Method::HEAD, Method::POST]),
+            ("/b/{x}", vec![Method::PUT])
+        ]
+    );
+}
+
+#[test]
+fn empty_segments_are_literal() {
+    let r = router(&[(Method::GET, "/a/{b}")]);
+    assert!(matches!(
+        r.at(&Method::GET, "/a/"),
+        Err(MatchError::NotFound)
+    ));
+    assert!(matches!(
+        r.at(&Method::GET, "//a/x"),
+        Err(MatchError::NotFound)
+    ));
+}

@@ -1,0 +1,340 @@
+//! The server: configuration, the accept loop and graceful shutdown.
+
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::net::{SocketAddr, TcpListener as StdTcpListener, ToSocketAddrs};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use pulya_app::{App, AppService};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+use crate::error::ServeError;
+use crate::service::handle;
+
+/// Default time a client has to send a request's headers: 30 s.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default most headers in one HTTP/1 request: 100 (more is answered with 431).
+pub const DEFAULT_MAX_HEADERS: usize = 100;
+/// Default most bytes of a request head (request line and headers): 64 KiB (more is 431; an
+/// over-long URI is 414).
+pub const DEFAULT_MAX_HEADER_BYTES: usize = 64 * 1024;
+/// Default most open connections: 10,000. Past it, new connections wait in the listen backlog
+/// until one closes.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
+/// Default time in-flight requests get to finish after shutdown begins: 30 s.
+pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// hyper's smallest read buffer; a smaller header limit is raised to it.
+const MIN_HEADER_BYTES: usize = 8192;
+
+type Signal = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+enum Listen {
+    Addr {
+        text: String,
+        addrs: io::Result<Vec<SocketAddr>>,
+    },
+    Std(StdTcpListener),
+}
+
+/// An HTTP server for one app. Configure it with the builder methods, then call
+/// [`serve`](Server::serve) (blocking, with its own runtime) or [`run`](Server::run) (inside
+/// yours).
+pub struct Server {
+    listen: Listen,
+    workers: Option<usize>,
+    header_read_timeout: Option<Duration>,
+    max_headers: usize,
+    max_header_bytes: usize,
+    max_connections: usize,
+    keep_alive: bool,
+    shutdown_timeout: Duration,
+    signal: Option<Signal>,
+}
+
+impl fmt::Debug for Server {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let listen = match &self.listen {
+            Listen::Addr { text, .. } => text.clone(),
+            Listen::Std(l) => format!("{:?}", l.local_addr().ok()),
+        };
+        f.debug_struct("Server")
+            .field("listen", &listen)
+            .field("workers", &self.workers)
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("max_headers", &self.max_headers)
+            .field("max_header_bytes", &self.max_header_bytes)
+            .field("max_connections", &self.max_connections)
+            .field("keep_alive", &self.keep_alive)
+            .field("shutdown_timeout", &self.shutdown_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Server {
+    /// A server that will listen on `addr` (such as `"127.0.0.1:3000"` or `"[::]:80"`). The
+    /// address is resolved now and bound when the server starts; either failure is returned
+    /// then as [`ServeError::Bind`].
+    pub fn bind(addr: impl ToSocketAddrs + fmt::Display) -> Self {
+        let text = addr.to_string();
+        let addrs = addr.to_socket_addrs().map(Iterator::collect);
+        Self::with_listen(Listen::Addr { text, addrs })
+    }
+
+    /// A server on a listener you bound yourself (for instance on port 0, to learn the port
+    /// from it first).
+    pub fn from_listener(listener: StdTcpListener) -> Self {
+        Self::with_listen(Listen::Std(listener))
+    }
+
+    fn with_listen(listen: Listen) -> Self {
+        Self {
+            listen,
+            workers: None,
+            header_read_timeout: Some(DEFAULT_HEADER_READ_TIMEOUT),
+            max_headers: DEFAULT_MAX_HEADERS,
+            max_header_bytes: DEFAULT_MAX_HEADER_BYTES,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            keep_alive: true,
+            shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
+            signal: None,
+        }
+    }
+
+    /// The number of runtime threads [`serve`](Server::serve) starts. Default: one per CPU.
+    /// [`run`](Server::run) uses the caller's runtime and ignores it.
+    pub fn workers(mut self, n: usize) -> Self {
+        self.workers = Some(n.max(1));
+        self
+    }
+
+    /// How long a client may take to send a request's headers before the connection is closed;
+    /// `None` for no limit. Default: [`DEFAULT_HEADER_READ_TIMEOUT`].
+    pub fn header_read_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.header_read_timeout = timeout;
+        self
+    }
+
+    /// The most headers in an HTTP/1 request. Default: [`DEFAULT_MAX_HEADERS`].
+    pub fn max_headers(mut self, n: usize) -> Self {
+        self.max_headers = n;
+        self
+    }
+
+    /// The most bytes of a request head (HTTP/1) or header list (HTTP/2). Values under 8 KiB are
+    /// raised to 8 KiB, hyper's smallest buffer. Default: [`DEFAULT_MAX_HEADER_BYTES`].
+    pub fn max_header_bytes(mut self, n: usize) -> Self {
+        self.max_header_bytes = n.max(MIN_HEADER_BYTES);
+        self
+    }
+
+    /// The most connections open at once; more wait in the listen backlog. Default:
+    /// [`DEFAULT_MAX_CONNECTIONS`].
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.max_connections = n.max(1);
+        self
+    }
+
+    /// Whether HTTP/1 connections are kept open between requests. Default: `true`.
+    pub fn keep_alive(mut self, enabled: bool) -> Self {
+        self.keep_alive = enabled;
+        self
+    }
+
+    /// How long in-flight requests get to finish once shutdown begins; connections still open
+    /// after it are dropped. Default: [`DEFAULT_SHUTDOWN_TIMEOUT`].
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.shutdown_timeout = timeout;
+        self
+    }
+
+    /// Shuts down when `signal` completes, instead of on SIGINT or SIGTERM.
+    pub fn with_graceful_shutdown(
+        mut self,
+        signal: impl Future<Output = ()> + Send + 'static,
+    ) -> Self {
+        self.signal = Some(Box::pin(signal));
+        self
+    }
+
+    /// Builds the app, starts a multi-thread runtime with [`workers`](Server::workers) threads
+    /// and serves until shutdown. Returns `Ok(())` after a graceful shutdown.
+    pub fn serve(self, app: App) -> Result<(), ServeError> {
+        let mut runtime = tokio::runtime::Builder::new_multi_thread();
+        if let Some(workers) = self.workers {
+            runtime.worker_threads(workers);
+        }
+        let runtime = runtime.enable_all().build().map_err(ServeError::Runtime)?;
+        runtime.block_on(self.run(app))
+    }
+
+    /// Builds the app and serves it on the current tokio runtime until shutdown.
+    pub async fn run(self, app: App) -> Result<(), ServeError> {
+        let service = app.build()?;
+        self.run_service(service).await
+    }
+
+    /// Serves an already built app on the current tokio runtime until shutdown.
+    pub async fn run_service(mut self, service: AppService) -> Result<(), ServeError> {
+        let listener = self.listen()?;
+        let signal = self
+            .signal
+            .take()
+            .unwrap_or_else(|| Box::pin(shutdown_signal()));
+        match listener.local_addr() {
+            Ok(addr) => tracing::info!(%addr, "listening"),
+            Err(err) => tracing::warn!(%err, "listening on an address the system cannot tell"),
+        }
+        self.accept_loop(listener, service, signal).await;
+        Ok(())
+    }
+
+    fn listen(&self) -> Result<TcpListener, ServeError> {
+        let std = match &self.listen {
+            Listen::Std(listener) => listener.try_clone().map_err(ServeError::Runtime)?,
+            Listen::Addr { text, addrs } => {
+                let bind_err = |source| ServeError::Bind {
+                    addr: text.clone(),
+                    source,
+                };
+                let addrs = addrs
+                    .as_ref()
+                    .map_err(|err| bind_err(io::Error::new(err.kind(), err.to_string())))?;
+                StdTcpListener::bind(&addrs[..]).map_err(bind_err)?
+            }
+        };
+        std.set_nonblocking(true).map_err(ServeError::Runtime)?;
+        TcpListener::from_std(std).map_err(ServeError::Runtime)
+    }
+
+    fn connection_builder(&self) -> auto::Builder<TokioExecutor> {
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(self.header_read_timeout)
+            .keep_alive(self.keep_alive)
+            .max_headers(self.max_headers)
+            .max_buf_size(self.max_header_bytes);
+        builder
+            .http2()
+            .timer(TokioTimer::new())
+            .max_header_list_size(u32::try_from(self.max_header_bytes).unwrap_or(u32::MAX));
+        builder
+    }
+
+    async fn accept_loop(&self, listener: TcpListener, service: AppService, mut signal: Signal) {
+        let builder = Arc::new(self.connection_builder());
+        let graceful = GracefulShutdown::new();
+        let limit = Arc::new(Semaphore::new(self.max_connections));
+        let mut backoff = Backoff::default();
+        loop {
+            let permit = tokio::select! {
+                permit = Arc::clone(&limit).acquire_owned() => permit.expect("the semaphore is never closed"),
+                () = &mut signal => break,
+            };
+            let stream = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, _)) => { backoff.reset(); stream }
+                    Err(err) => { backoff.wait(err).await; continue }
+                },
+                () = &mut signal => break,
+            };
+            if let Err(err) = stream.set_nodelay(true) {
+                tracing::debug!(%err, "could not set TCP_NODELAY");
+            }
+            let app = service.clone();
+            let hyper_service = hyper::service::service_fn(move |req| handle(app.clone(), req));
+            let builder = Arc::clone(&builder);
+            let conn = builder
+                .serve_connection(TokioIo::new(stream), hyper_service)
+                .into_owned();
+            let conn = graceful.watch(conn);
+            tokio::spawn(async move {
+                if let Err(err) = conn.await {
+                    tracing::debug!(err = %err, "connection ended with an error");
+                }
+                drop(permit);
+            });
+        }
+        // Dropping the listener closes the socket: new connections are refused from here on.
+        drop(listener);
+        tracing::info!(
+            open = graceful.count(),
+            "shutting down: finishing in-flight requests"
+        );
+        tokio::select! {
+            () = graceful.shutdown() => tracing::info!("shutdown complete"),
+            () = tokio::time::sleep(self.shutdown_timeout) => {
+                tracing::warn!(timeout = ?self.shutdown_timeout, "shutdown timed out; dropping open connections");
+            }
+        }
+    }
+}
+
+/// Waits after accept errors. Errors of one connection (reset before accept) are retried at
+/// once; others, such as running out of file descriptors, wait 5 ms, doubling to 1 s, so the
+/// loop does not spin while the condition lasts.
+#[derive(Default)]
+struct Backoff {
+    delay: Option<Duration>,
+}
+
+impl Backoff {
+    fn reset(&mut self) {
+        self.delay = None;
+    }
+
+    async fn wait(&mut self, err: io::Error) {
+        use io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset, Interrupted};
+        if matches!(
+            err.kind(),
+            ConnectionAborted | ConnectionRefused | ConnectionReset | Interrupted
+        ) {
+            tracing::debug!(%err, "accept failed for one connection");
+            return;
+        }
+        let delay = self.delay.map_or(Duration::from_millis(5), |d| {
+            (d * 2).min(Duration::from_secs(1))
+        });
+        self.delay = Some(delay);
+        tracing::warn!(%err, ?delay, "accept failed; backing off");
+        tokio::time::sleep(delay).await;
+    }
+}
+
+/// Completes on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::warn!(%err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut stream) => {
+                stream.recv().await;
+            }
+            Err(err) => {
+                tracing::warn!(%err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("SIGINT received"),
+        () = terminate => tracing::info!("SIGTERM received"),
+    }
+}

@@ -1,0 +1,116 @@
+//! The example server: the TechEmpower plaintext and JSON endpoints, a path parameter and a JSON
+//! echo.
+//!
+//! ```text
+//! cargo run --release -p pulya --example hello -- [--addr 127.0.0.1:3000] [--workers N]
+//! curl -si localhost:3000/plaintext
+//! curl -si localhost:3000/json
+//! curl -si localhost:3000/users/7
+//! curl -si localhost:3000/echo -H 'content-type: application/json' -d '{"a":1}'
+//! ```
+//!
+//! Logs go to stderr; `RUST_LOG=debug` adds a span per request.
+
+use std::process::ExitCode;
+
+use pulya::prelude::*;
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct Message {
+    message: &'static str,
+}
+
+#[derive(Serialize)]
+struct User {
+    id: u64,
+    name: String,
+}
+
+async fn plaintext() -> &'static str {
+    "Hello, World!"
+}
+
+async fn json() -> Json<Message> {
+    Json(Message {
+        message: "Hello, World!",
+    })
+}
+
+async fn user(Path(id): Path<u64>) -> Json<User> {
+    Json(User {
+        id,
+        name: format!("user-{id}"),
+    })
+}
+
+async fn echo(Json(body): Json<serde_json::Value>) -> Json<serde_json::Value> {
+    Json(body)
+}
+
+fn app() -> App {
+    App::new()
+        .get("/plaintext", plaintext)
+        .get("/json", json)
+        .get("/users/{id}", user)
+        .post("/echo", echo)
+}
+
+struct Args {
+    addr: String,
+    workers: Option<usize>,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        addr: "127.0.0.1:3000".to_owned(),
+        workers: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--addr" => args.addr = value()?,
+            "--workers" => {
+                let v = value()?;
+                let n = v
+                    .parse()
+                    .map_err(|_| format!("--workers takes a number, not `{v}`"))?;
+                args.workers = Some(n);
+            }
+            "-h" | "--help" => {
+                return Err("usage: hello [--addr HOST:PORT] [--workers N]".to_owned());
+            }
+            other => return Err(format!("unknown argument `{other}`; try --help")),
+        }
+    }
+    Ok(args)
+}
+
+fn main() -> ExitCode {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(msg) => {
+            eprintln!("{msg}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut server = Server::bind(args.addr.as_str());
+    if let Some(n) = args.workers {
+        server = server.workers(n);
+    }
+    match server.serve(app()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}

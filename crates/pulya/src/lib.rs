@@ -1,0 +1,61 @@
+//! Pulya: a modular, fast web framework on tokio and hyper.
+//!
+//! This crate re-exports the Pulya crates under one name; each is usable on its own too:
+//!
+//! | module | crate | holds |
+//! |---|---|---|
+//! | (root), [`extract`] | `pulya-app` | [`App`], handlers, extractors, middleware, [`TestClient`] |
+//! | [`Server`] | `pulya-server` | serving an app over HTTP/1.1 and HTTP/2 (feature `server`) |
+//! | [`routing`] | `pulya-routing` | the router |
+//! | [`headers`] | `pulya-headers` | a small header map |
+//! | [`responses`] | `pulya-responses` | bodies, `IntoResponse`, JSON, error responses |
+//! | [`di`] | `pulya-di` | dependency injection |
+//! | [`pool`] | `pulya-pool` | object pools |
+//! | [`middleware`] | `pulya-middleware` + `pulya-app` | the chain and the standard middleware (feature `middleware`) |
+//!
+//! ```no_run
+//! use pulya::prelude::*;
+//!
+//! async fn user(Path(id): Path<u64>) -> String {
+//!     format!("user {id}")
+//! }
+//!
+//! fn main() -> Result<(), pulya::ServeError> {
+//!     let app = App::new()
+//!         .get("/", || async { "Hello, World!" })
+//!         .get("/users/{id}", user);
+//!     Server::bind("127.0.0.1:3000").serve(app)
+//! }
+//! ```
+
+pub use pulya_app::{
+    App, AppService, Body, BoxFuture, BuildError, DEFAULT_BODY_LIMIT, ErrorResponse, Group,
+    Handler, Html, IntoResponse, Json, Request, RequestBody, RequestContext, Response,
+    ResponseFuture, TestClient, TestRequest, TestResponse, extract,
+};
+#[cfg(feature = "server")]
+pub use pulya_server::{ServeError, Server};
+
+pub use pulya_di as di;
+pub use pulya_headers as headers;
+pub use pulya_pool as pool;
+pub use pulya_responses as responses;
+pub use pulya_routing as routing;
+
+/// The middleware chain ([`Middleware`](middleware::Middleware), [`Next`](middleware::Next),
+/// [`from_fn`](middleware::from_fn)) and, with the `middleware` feature, the standard middleware.
+pub mod middleware {
+    pub use pulya_app::middleware::*;
+    #[cfg(feature = "middleware")]
+    pub use pulya_middleware::*;
+}
+
+/// The types most apps use: `use pulya::prelude::*;`.
+pub mod prelude {
+    #[cfg(feature = "server")]
+    pub use crate::Server;
+    pub use crate::extract::{Form, Path, Query, State};
+    pub use crate::middleware::{Middleware, Next, from_fn};
+    pub use crate::{App, Html, IntoResponse, Json, Request, Response};
+    pub use http::{HeaderMap, Method, StatusCode};
+}

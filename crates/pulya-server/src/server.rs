@@ -230,7 +230,7 @@ impl Server {
         builder
     }
 
-    async fn accept_loop(&self, listener: TcpListener, service: AppService, mut signal: Signal) {
+    async fn accept_loop(self, listener: TcpListener, service: AppService, mut signal: Signal) {
         let builder = Arc::new(self.connection_builder());
         let graceful = GracefulShutdown::new();
         let limit = Arc::new(Semaphore::new(self.max_connections));

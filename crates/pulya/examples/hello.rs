@@ -11,6 +11,7 @@
 //!
 //! Logs go to stderr; `RUST_LOG=debug` adds a span per request.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use pulya::prelude::*;
@@ -48,7 +49,8 @@ async fn echo(Json(body): Json<serde_json::Value>) -> Json<serde_json::Value> {
     Json(body)
 }
 
-fn app() -> App {
+/// The example app: its routes and handlers, without the server.
+pub(crate) fn app() -> App {
     App::new()
         .get("/plaintext", plaintext)
         .get("/json", json)
@@ -93,6 +95,7 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
 
     let args = match parse_args() {

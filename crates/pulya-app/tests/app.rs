@@ -1,0 +1,461 @@
+//! The request model end to end, in process: routing, extractors, errors, middleware, panics.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use bytes::Bytes;
+use http::{HeaderMap, Method, StatusCode};
+use pulya_app::extract::{Form, Path, Query, State};
+use pulya_app::middleware::from_fn;
+use pulya_app::{App, Json, Next, Request, RequestBody};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+struct Item {
+    name: String,
+    qty: u32,
+}
+
+fn error_of(res: &pulya_app::TestResponse) -> (u16, String) {
+    assert_eq!(
+        res.header("content-type"),
+        Some("application/json"),
+        "{res:?}"
+    );
+    let v: Value = res.json();
+    (
+        v["status"].as_u64().unwrap() as u16,
+        v["error"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn plaintext_and_json() {
+    let client = App::new()
+        .get("/plaintext", || async { "Hello, World!" })
+        .get("/json", || async {
+            Json(json!({"message": "Hello, World!"}))
+        })
+        .test_client();
+    let res = client.get("/plaintext").send().await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.header("content-type"),
+        Some("text/plain; charset=utf-8")
+    );
+    assert_eq!(res.text(), "Hello, World!");
+    let res = client.get("/json").send().await;
+    assert_eq!(res.header("content-type"), Some("application/json"));
+    assert_eq!(res.text(), r#"{"message":"Hello, World!"}"#);
+}
+
+#[tokio::test]
+async fn path_params_single_tuple_struct_and_map() {
+    #[derive(Deserialize)]
+    struct Ids {
+        user: String,
+        post: u64,
+    }
+    let client =
+        App::new()
+            .get(
+                "/u/{id}",
+                |Path(id): Path<u64>| async move { format!("u{id}") },
+            )
+            .get(
+                "/t/{a}/{b}",
+                |Path((a, b)): Path<(String, i32)>| async move { format!("{a}:{b}") },
+            )
+            .get("/s/{user}/{post}", |Path(ids): Path<Ids>| async move {
+                format!("{}#{}", ids.user, ids.post)
+            })
+            .get(
+                "/m/{x}/{*rest}",
+                |Path(m): Path<HashMap<String, String>>| async move {
+                    format!("{}|{}", m["x"], m["rest"])
+                },
+            )
+            .test_client();
+    assert_eq!(client.get("/u/42").send().await.text(), "u42");
+    assert_eq!(client.get("/t/ab/-3").send().await.text(), "ab:-3");
+    assert_eq!(client.get("/s/ada/9").send().await.text(), "ada#9");
+    assert_eq!(client.get("/m/1/a/b%20c").send().await.text(), "1|a/b c");
+
+    let res = client.get("/u/abc").send().await;
+    let (status, msg) = error_of(&res);
+    assert_eq!(status, 400);
+    assert!(msg.contains("`abc`") && msg.contains("`id`"), "{msg}");
+    assert_eq!(
+        client.get("/t/a/x").send().await.status(),
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[tokio::test]
+async fn path_params_are_percent_decoded_within_their_segment() {
+    let client = App::new()
+        .get(
+            "/files/{name}",
+            |Path(name): Path<String>| async move { name },
+        )
+        .test_client();
+    assert_eq!(client.get("/files/a%2Fb").send().await.text(), "a/b");
+    assert_eq!(client.get("/files/caf%C3%A9").send().await.text(), "café");
+    let res = client.get("/files/%FF").send().await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn query_strings() {
+    #[derive(Deserialize)]
+    struct Page {
+        page: u32,
+        q: Option<String>,
+    }
+    let client = App::new()
+        .get("/search", |Query(p): Query<Page>| async move {
+            format!("{}:{}", p.page, p.q.unwrap_or_default())
+        })
+        .test_client();
+    assert_eq!(
+        client.get("/search?page=2&q=rust").send().await.text(),
+        "2:rust"
+    );
+    let (status, msg) = error_of(&client.get("/search?page=x").send().await);
+    assert_eq!(status, 400);
+    assert!(msg.starts_with("invalid query string"), "{msg}");
+    assert_eq!(
+        client.get("/search").send().await.status(),
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[tokio::test]
+async fn not_found_method_not_allowed_and_head() {
+    let client = App::new()
+        .get("/items", || async { "list" })
+        .post("/items", || async { StatusCode::CREATED })
+        .test_client();
+    let res = client.get("/nope").send().await;
+    assert_eq!(
+        error_of(&res),
+        (404, "no route matches the path".to_owned())
+    );
+
+    let res = client.delete("/items").send().await;
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(res.header("allow"), Some("GET, HEAD, POST"));
+    assert_eq!(error_of(&res).0, 405);
+
+    let res = client.head("/items").send().await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.header("content-length"), Some("4"));
+    assert!(res.bytes().is_empty());
+}
+
+#[tokio::test]
+async fn fallback_replaces_the_404() {
+    let client = App::new()
+        .get("/", || async { "root" })
+        .fallback(
+            |uri: http::Uri| async move { (StatusCode::NOT_FOUND, format!("nothing at {uri}")) },
+        )
+        .test_client();
+    let res = client.get("/missing").send().await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(res.text(), "nothing at /missing");
+}
+
+#[tokio::test]
+async fn groups_nest_prefixes() {
+    let client = App::new()
+        .group("/api", |api| {
+            api.get("/", || async { "api root" }).group("/v1", |v1| {
+                v1.get("/users/{id}", |Path(id): Path<u32>| async move {
+                    format!("v1 user {id}")
+                })
+            })
+        })
+        .test_client();
+    assert_eq!(client.get("/api").send().await.text(), "api root");
+    assert_eq!(
+        client.get("/api/v1/users/3").send().await.text(),
+        "v1 user 3"
+    );
+}
+
+#[tokio::test]
+async fn state_is_shared_and_missing_state_is_a_500() {
+    #[derive(Clone)]
+    struct Hits(Arc<AtomicUsize>);
+    let client = App::new()
+        .state(Hits(Arc::new(AtomicUsize::new(0))))
+        .get("/hit", |State(hits): State<Hits>| async move {
+            (hits.0.fetch_add(1, Ordering::SeqCst) + 1).to_string()
+        })
+        .get(
+            "/missing",
+            |State(n): State<u8>| async move { n.to_string() },
+        )
+        .test_client();
+    assert_eq!(client.get("/hit").send().await.text(), "1");
+    assert_eq!(client.get("/hit").send().await.text(), "2");
+    let (status, msg) = error_of(&client.get("/missing").send().await);
+    assert_eq!(status, 500);
+    assert!(msg.contains("u8") && msg.contains("App::state"), "{msg}");
+}
+
+#[tokio::test]
+async fn json_bodies_and_their_errors() {
+    let client = App::new()
+        .post("/items", |Json(item): Json<Item>| async move {
+            (StatusCode::CREATED, Json(item))
+        })
+        .test_client();
+    let item = Item {
+        name: "pen".into(),
+        qty: 2,
+    };
+    let res = client.post("/items").json(&item).send().await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    assert_eq!(res.json::<Item>(), item);
+
+    let res = client
+        .post("/items")
+        .header("content-type", "application/json")
+        .body("{\"name\":")
+        .send()
+        .await;
+    let (status, msg) = error_of(&res);
+    assert_eq!(status, 400);
+    assert!(msg.contains("line 1 column"), "{msg}");
+
+    let res = client
+        .post("/items")
+        .json(&json!({"name": "pen"}))
+        .send()
+        .await;
+    let (status, msg) = error_of(&res);
+    assert_eq!(status, 422);
+    assert!(msg.contains("missing field `qty`"), "{msg}");
+
+    let res = client.post("/items").body("{}").send().await;
+    assert_eq!(error_of(&res).0, 415);
+    let res = client
+        .post("/items")
+        .header("content-type", "text/plain")
+        .body("{}")
+        .send()
+        .await;
+    assert_eq!(error_of(&res).0, 415);
+}
+
+#[tokio::test]
+async fn forms() {
+    let client = App::new()
+        .post("/f", |Form(item): Form<Item>| async move {
+            format!("{}x{}", item.qty, item.name)
+        })
+        .test_client();
+    let res = client
+        .post("/f")
+        .form(&Item {
+            name: "cup".into(),
+            qty: 3,
+        })
+        .send()
+        .await;
+    assert_eq!(res.text(), "3xcup");
+    let res = client
+        .post("/f")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("name=cup&qty=many")
+        .send()
+        .await;
+    assert_eq!(error_of(&res).0, 422);
+}
+
+#[tokio::test]
+async fn body_limit_applies_by_length_and_while_streaming() {
+    let client = App::new()
+        .body_limit(8)
+        .post("/b", |body: Bytes| async move { body.len().to_string() })
+        .post("/s", |body: String| async move { body })
+        .test_client();
+    assert_eq!(client.post("/b").body("12345678").send().await.text(), "8");
+    let (status, msg) = error_of(&client.post("/b").body("123456789").send().await);
+    assert_eq!(status, 413);
+    assert!(msg.contains("8 bytes"), "{msg}");
+    assert_eq!(
+        error_of(&client.post("/s").body(vec![0xff]).send().await).0,
+        400
+    );
+
+    // No Content-Length: the limit is found while reading a multi-frame stream.
+    let app = App::new()
+        .body_limit(8)
+        .post("/b", |body: Bytes| async move { body.len().to_string() });
+    let service = app.build().unwrap();
+    let req = http::Request::post("/b")
+        .body(frames(&[b"12345", b"6789"]))
+        .unwrap();
+    assert_eq!(
+        service.call(req).await.status(),
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    let req = http::Request::post("/b")
+        .body(frames(&[b"1234", b"5678"]))
+        .unwrap();
+    let res = service.call(req).await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+/// A body of several data frames and no size hint, like a chunked upload.
+struct Frames(std::collections::VecDeque<Bytes>);
+
+impl http_body::Body for Frames {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        std::task::Poll::Ready(self.0.pop_front().map(|b| Ok(http_body::Frame::data(b))))
+    }
+}
+
+fn frames(parts: &[&'static [u8]]) -> RequestBody {
+    RequestBody::new(Frames(
+        parts.iter().map(|p| Bytes::from_static(p)).collect(),
+    ))
+}
+
+#[tokio::test]
+async fn many_extractors_in_one_handler() {
+    let client = App::new()
+        .state(7u32)
+        .post(
+            "/x/{id}",
+            |m: Method,
+             Path(id): Path<u8>,
+             Query(q): Query<HashMap<String, String>>,
+             h: HeaderMap,
+             State(s): State<u32>,
+             body: String| async move {
+                format!(
+                    "{m} {id} {} {} {s} {body}",
+                    q["k"],
+                    h["x-h"].to_str().unwrap()
+                )
+            },
+        )
+        .test_client();
+    let res = client
+        .post("/x/5?k=v")
+        .header("x-h", "hv")
+        .body("b")
+        .send()
+        .await;
+    assert_eq!(res.text(), "POST 5 v hv 7 b");
+}
+
+#[tokio::test]
+async fn a_panicking_handler_is_a_500_and_the_app_keeps_serving() {
+    let client = App::new()
+        .get("/boom", || async {
+            panic!("handler exploded");
+            #[allow(unreachable_code)]
+            ""
+        })
+        .get("/ok", || async { "fine" })
+        .test_client();
+    for _ in 0..3 {
+        let res = client.get("/boom").send().await;
+        assert_eq!(error_of(&res), (500, "internal server error".to_owned()));
+    }
+    assert_eq!(client.get("/ok").send().await.text(), "fine");
+}
+
+#[tokio::test]
+async fn middleware_runs_outermost_first_and_sees_404s() {
+    let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (a, b) = (log.clone(), log.clone());
+    let client = App::new()
+        .get("/", || async { "h" })
+        .middleware(from_fn(move |req: Request, next: Next| {
+            let log = a.clone();
+            async move {
+                log.lock().unwrap().push("outer in");
+                let res = next.run(req).await;
+                log.lock().unwrap().push("outer out");
+                res
+            }
+        }))
+        .middleware(from_fn(move |req: Request, next: Next| {
+            let log = b.clone();
+            async move {
+                log.lock().unwrap().push("inner");
+                if req.uri().path() == "/blocked" {
+                    return (StatusCode::FORBIDDEN, "no").into_response_for_test();
+                }
+                next.run(req).await
+            }
+        }))
+        .test_client();
+    assert_eq!(client.get("/").send().await.text(), "h");
+    assert_eq!(*log.lock().unwrap(), ["outer in", "inner", "outer out"]);
+    assert_eq!(
+        client.get("/blocked").send().await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        client.get("/nope").send().await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+/// Shorthand to turn a tuple into a response inside a middleware closure.
+trait ForTest {
+    fn into_response_for_test(self) -> pulya_app::Response;
+}
+impl<T: pulya_app::IntoResponse> ForTest for T {
+    fn into_response_for_test(self) -> pulya_app::Response {
+        self.into_response()
+    }
+}
+
+#[tokio::test]
+async fn invalid_routes_fail_the_build_naming_them() {
+    let err = App::new()
+        .get("/users/{id}", || async { "" })
+        .get("/users/{name}", || async { "" })
+        .get("/users/{id}", || async { "" })
+        .get("no-slash", || async { "" })
+        .build()
+        .unwrap_err();
+    assert_eq!(err.errors().len(), 3);
+    let text = err.to_string();
+    assert!(
+        text.contains("`/users/{name}` conflicts with the existing route `/users/{id}`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("`GET /users/{id}` is already registered"),
+        "{text}"
+    );
+    assert!(text.contains("`no-slash`"), "{text}");
+}
+
+#[tokio::test]
+async fn optional_extractors() {
+    let client = App::new()
+        .get("/{n}", |n: Option<Path<u8>>| async move {
+            n.map_or("none".to_owned(), |Path(n)| n.to_string())
+        })
+        .test_client();
+    assert_eq!(client.get("/7").send().await.text(), "7");
+    assert_eq!(client.get("/x").send().await.text(), "none");
+}

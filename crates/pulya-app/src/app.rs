@@ -11,9 +11,9 @@ use std::task::{Context, Poll};
 use http::{HeaderValue, Method, StatusCode, header};
 use http_body::Body as _;
 use pulya_responses::{Body, ErrorResponse, IntoResponse, Response};
-use pulya_routing::{InsertError, MatchError, Route, Router};
+use pulya_routing::{InsertError, MatchError, Route, Router, join_paths};
 
-use crate::context::{PathParams, Shared, param_names};
+use crate::context::{PathParams, Shared};
 use crate::handler::{BoxFuture, BoxedHandler, Handler, boxed};
 use crate::middleware::{Middleware, Next};
 use crate::test_client::TestClient;
@@ -28,23 +28,13 @@ struct RouteDef {
     handler: BoxedHandler,
 }
 
-/// Joins a group prefix and a route path: `/api` + `/users` is `/api/users`, `/api` + `/` is
-/// `/api`.
-fn join(prefix: &str, path: &str) -> String {
-    match (prefix, path) {
-        ("", path) => path.to_owned(),
-        (prefix, "/") => prefix.to_owned(),
-        (prefix, path) => format!("{prefix}{path}"),
-    }
-}
-
 /// The route-registering methods, shared by [`App`] and [`Group`].
 macro_rules! route_methods {
     () => {
         /// Registers `handler` for `method` on `path` (matchit syntax: `{param}`, `{*rest}`).
         /// Conflicts are reported by [`App::build`].
         pub fn route<H: Handler<T>, T>(mut self, method: Method, path: &str, handler: H) -> Self {
-            let path = join(&self.prefix, path);
+            let path = join_paths(&self.prefix, path);
             self.routes.push(RouteDef {
                 method,
                 path,
@@ -82,7 +72,7 @@ macro_rules! route_methods {
         /// one's), such as `.group("/api", |g| g.get("/users", list))` for `/api/users`.
         pub fn group(mut self, prefix: &str, build: impl FnOnce(Group) -> Group) -> Self {
             let group = build(Group {
-                prefix: join(&self.prefix, prefix),
+                prefix: join_paths(&self.prefix, prefix),
                 routes: Vec::new(),
             });
             self.routes.extend(group.routes);
@@ -202,11 +192,7 @@ impl App {
         let mut router = Router::new();
         let mut errors = Vec::new();
         for def in self.routes {
-            let endpoint = Endpoint {
-                names: param_names(&def.path),
-                handler: def.handler,
-            };
-            if let Err(err) = router.insert(def.method, &def.path, endpoint) {
+            if let Err(err) = router.insert(def.method, &def.path, def.handler) {
                 errors.push(err);
             }
         }
@@ -264,14 +250,9 @@ impl fmt::Display for BuildError {
 
 impl std::error::Error for BuildError {}
 
-struct Endpoint {
-    handler: BoxedHandler,
-    names: Arc<[Box<str>]>,
-}
-
 /// The built app, shared by every connection and request.
 pub(crate) struct Inner {
-    router: Router<Endpoint>,
+    router: Router<BoxedHandler>,
     fallback: Option<BoxedHandler>,
     pub(crate) middleware: Arc<[Arc<dyn Middleware>]>,
     shared: Arc<Shared>,
@@ -298,8 +279,8 @@ impl Inner {
         let found = self.router.at(req.method(), req.uri().path());
         match found {
             Ok(m) => {
-                let params = PathParams::from_match(&m.value.names, req.uri().path(), &m.params);
-                let handler = &m.value.handler;
+                let params = PathParams::from_match(m.param_names, req.uri().path(), &m.params);
+                let handler = m.value;
                 let cx = RequestContext {
                     params,
                     shared: Arc::clone(&self.shared),
@@ -330,6 +311,27 @@ impl Inner {
                 }
                 Routed::Ready(res)
             }
+            Err(MatchError::Redirect { location }) => {
+                let location = match req.uri().query() {
+                    Some(query) => format!("{location}?{query}"),
+                    None => location,
+                };
+                let mut res = StatusCode::PERMANENT_REDIRECT.into_response();
+                if let Ok(value) = HeaderValue::try_from(location) {
+                    res.headers_mut().insert(header::LOCATION, value);
+                }
+                Routed::Ready(res)
+            }
+            Err(MatchError::InvalidParam { name, reason }) => Routed::Ready(
+                ErrorResponse::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    format!("path parameter `{name}` {reason}"),
+                )
+                .into_response(),
+            ),
+            Err(other) => Routed::Ready(
+                ErrorResponse::new(StatusCode::NOT_FOUND, other.to_string()).into_response(),
+            ),
         }
     }
 }

@@ -96,37 +96,3 @@ impl RequestContext {
         self.shared.state()
     }
 }
-
-/// The names of a route's parameters in path order: `{id}` gives `id`, `{*rest}` gives `rest`.
-pub(crate) fn param_names(route: &str) -> Arc<[Box<str>]> {
-    let bytes = route.as_bytes();
-    let mut names = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'{' if bytes.get(i + 1) == Some(&b'{') => i += 2,
-            b'{' => {
-                let end = route[i..].find('}').map_or(route.len(), |e| i + e);
-                names.push(route[i + 1..end].trim_start_matches('*').into());
-                i = end + 1;
-            }
-            _ => i += 1,
-        }
-    }
-    names.into()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::param_names;
-
-    #[test]
-    fn names_in_path_order() {
-        assert_eq!(
-            &*param_names("/a/{id}/b/{*rest}"),
-            [Box::from("id"), Box::from("rest")]
-        );
-        assert_eq!(&*param_names("/img/{name}.png"), [Box::from("name")]);
-        assert!(param_names("/{{literal}}").is_empty());
-    }
-}

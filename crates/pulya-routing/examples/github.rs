@@ -5,14 +5,12 @@
 use http::Method;
 use pulya_routing::{MatchError, Router};
 
-const ROUTES: &str = include_str!("../../../benches/data/routes/github.txt");
+include!("../../../benches/src/route_sets.rs");
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut router = Router::new();
-    for line in ROUTES.lines().filter(|l| !l.trim().is_empty()) {
-        let (method, path) = line.split_once(' ').ok_or("a line is `METHOD /path`")?;
-        let path = convert(path);
-        router.insert(method.parse::<Method>()?, &path, path.clone())?;
+    for route in classic_set("github") {
+        router.insert(route.method.parse()?, &route.route, route.route.clone())?;
     }
     println!("{} routes loaded", router.len());
 
@@ -30,24 +28,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Err(MatchError::MethodNotAllowed(allowed)) => {
                 println!("{method} {path} -> 405, Allow: {}", allowed.header_value())
             }
-            Err(MatchError::NotFound) => println!("{method} {path} -> 404"),
+            Err(other) => println!("{method} {path} -> {other}"),
         }
     }
     Ok(())
-}
-
-/// `:name` -> `{name}`, `*name` -> `{*name}`.
-fn convert(path: &str) -> String {
-    path.split('/')
-        .map(|seg| {
-            if let Some(name) = seg.strip_prefix(':') {
-                format!("{{{name}}}")
-            } else if let Some(name) = seg.strip_prefix('*') {
-                format!("{{*{name}}}")
-            } else {
-                seg.to_owned()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("/")
 }

@@ -25,7 +25,8 @@ pub enum InsertError {
         /// The path of the route.
         route: String,
     },
-    /// The path is malformed; the message says how.
+    /// The path is malformed, or a rule names a parameter the path does not have; the reason
+    /// says which.
     InvalidPath {
         /// The path being inserted.
         route: String,
@@ -54,12 +55,27 @@ impl std::error::Error for InsertError {}
 
 /// Why a lookup found no value.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum MatchError {
     /// No route matches the path.
     NotFound,
     /// A route matches the path, but not for this method; the route's methods are given, for the
     /// `Allow` header of a `405 Method Not Allowed`.
     MethodNotAllowed(AllowedMethods),
+    /// The path differs from a route only by a trailing slash and the router's policy is
+    /// [`TrailingSlash::Redirect`](crate::TrailingSlash::Redirect): answer `308` to `location`.
+    Redirect {
+        /// The canonical path (without a query string).
+        location: String,
+    },
+    /// A parameter broke its route's rule, and the route asked for
+    /// [`OnInvalid::Reject`](crate::OnInvalid::Reject) (a 422).
+    InvalidParam {
+        /// The parameter's name.
+        name: String,
+        /// Why it failed, such as `is not an unsigned integer`.
+        reason: String,
+    },
 }
 
 impl fmt::Display for MatchError {
@@ -71,6 +87,8 @@ impl fmt::Display for MatchError {
                 "the route does not accept this method (allowed: {})",
                 allowed.header_value()
             ),
+            Self::Redirect { location } => write!(f, "the canonical path is `{location}`"),
+            Self::InvalidParam { name, reason } => write!(f, "path parameter `{name}` {reason}"),
         }
     }
 }

@@ -6,7 +6,7 @@
 //!
 //! Route syntax is matchit's: `{name}` matches one segment (or part of one, as in
 //! `/img/{name}.png`), `{*rest}` matches the rest of the path, `{{` and `}}` are literal braces.
-//! Static segments take precedence over parameters.
+//! Static segments take precedence over parameters, parameters over catch-alls.
 //!
 //! ```
 //! use http::Method;
@@ -29,12 +29,22 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! The crate depends only on `http` and `matchit`: it is usable without the rest of Pulya.
+//! Beyond matching: typed parameters ([`ParamRule`], [`Constraints`]), groups with shared rules
+//! ([`Router::group`]), [`Router::merge`], [`Router::remove`], a [`TrailingSlash`] policy,
+//! introspection ([`Router::routes`]) and an optional match cache.
+//!
+//! The crate depends on `http`, `matchit`, `percent-encoding`, `lru` and (feature `regex`, on by
+//! default) `regex-lite`: it is usable without the rest of Pulya.
 
+mod cache;
 mod error;
+mod hash;
 mod params;
 mod router;
+mod rules;
 
+pub use cache::DEFAULT_CACHE_CAPACITY;
 pub use error::{InsertError, MatchError};
 pub use params::{Params, ParamsIter};
-pub use router::{AllowedMethods, Match, Route, Router};
+pub use router::{AllowedMethods, Match, Route, RouteGroup, Router, TrailingSlash, join_paths};
+pub use rules::{Constraints, OnInvalid, ParamRule};

@@ -1,4 +1,4 @@
-//! The router: a static map in front of a matchit trie, with methods per path.
+//! The router: a static map in front of a matchit trie, with methods, rules and aliases per path.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -6,39 +6,81 @@ use std::sync::Arc;
 
 use http::Method;
 
+use crate::cache::{Cached, MatchCache};
 use crate::error::{InsertError, MatchError};
-use crate::params::Params;
+use crate::hash::FxBuildHasher;
+use crate::params::{Params, Pattern, SpanList};
+use crate::rules::{CompiledRules, Constraints, OnInvalid, ParamRule};
+
+/// What the router does with a path that differs from a route only by a trailing slash.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TrailingSlash {
+    /// `/users/` does not match `/users`. The default.
+    #[default]
+    Strict,
+    /// `/users/` gives [`MatchError::Redirect`] to `/users` (and the other way round), for a
+    /// `308 Permanent Redirect`.
+    Redirect,
+    /// `/users/` matches `/users` as if it were the same path.
+    Ignore,
+}
 
 /// A method-aware router from paths to values of type `T`.
 ///
-/// Every path is stored once, with the values of each of its methods:
-/// - paths without parameters live in a hash map and are found with one hash and one compare;
-/// - every path, static or not, is also in the matchit trie, which finds dynamic paths and
-///   detects conflicts at insert time.
+/// Each path is stored once, with the values of each of its methods:
+/// - paths without parameters live in a hash map: one hash and one compare, no tree walk;
+/// - every path is also in the matchit trie, which finds dynamic paths and detects conflicts at
+///   insert time;
+/// - an optional cache of recent dynamic paths ([`Router::set_cache_capacity`]; off by default,
+///   see docs/performance.md for why).
 ///
 /// A `HEAD` request matches the path's `GET` value when the path has no `HEAD` value of its own,
 /// as HTTP asks of servers (RFC 9110, section 9.3.2).
 pub struct Router<T> {
-    /// Paths without parameters: exact path -> index into `paths`.
-    statics: HashMap<Box<str>, usize>,
-    /// Every path as written at insert -> index into `paths`.
-    by_pattern: HashMap<Box<str>, usize>,
-    /// Every path, for dynamic matching and conflict detection.
-    tree: matchit::Router<usize>,
-    paths: Vec<PathEntry<T>>,
+    /// Paths without parameters, any method: exact path -> entry. Checked first.
+    statics: HashMap<Box<str>, u32, FxBuildHasher>,
+    /// One trie per method for the paths with parameters.
+    methods: Vec<MethodTree>,
+    /// Every path as written at insert (aliases included) -> entry.
+    by_pattern: HashMap<Box<str>, u32>,
+    /// Every path of every method: conflict detection at insert, 405 and aliases on a miss.
+    tree: matchit::Router<u32>,
+    /// Path entries; `None` once removed (indices held elsewhere stay valid).
+    entries: Vec<Option<PathEntry<T>>>,
+    trailing_slash: TrailingSlash,
+    cache: Option<MatchCache>,
+}
+
+/// The dynamic routes of one method, giving entry indices.
+struct MethodTree {
+    method: Method,
+    tree: matchit::Router<u32>,
 }
 
 struct PathEntry<T> {
     pattern: Box<str>,
-    methods: Vec<(Method, T)>,
-    /// The methods as listed in an `Allow` header, `HEAD` implied by `GET`.
+    compiled: Pattern,
+    names: Arc<[Box<str>]>,
+    /// `Some(target)`: this path is `target`'s with its trailing slash toggled, added by the
+    /// trailing-slash policy.
+    alias_of: Option<u32>,
+    methods: Vec<MethodEntry<T>>,
     allowed: AllowedMethods,
 }
 
+struct MethodEntry<T> {
+    method: Method,
+    value: T,
+    rules: Option<CompiledRules>,
+}
+
 impl<T> PathEntry<T> {
-    fn new(pattern: &str) -> Self {
+    fn new(pattern: &str, names: Arc<[Box<str>]>, alias_of: Option<u32>) -> Self {
         Self {
             pattern: pattern.into(),
+            compiled: Pattern::compile(pattern),
+            names,
+            alias_of,
             methods: Vec::new(),
             allowed: AllowedMethods {
                 methods: Arc::from([]),
@@ -47,14 +89,13 @@ impl<T> PathEntry<T> {
         }
     }
 
-    fn add(&mut self, method: Method, value: T) {
-        self.methods.push((method, value));
+    fn update_allowed(&mut self) {
         let mut allowed: Vec<Method> = Vec::with_capacity(self.methods.len() + 1);
-        for (m, _) in &self.methods {
-            if !allowed.contains(m) {
-                allowed.push(m.clone());
+        for m in &self.methods {
+            if !allowed.contains(&m.method) {
+                allowed.push(m.method.clone());
             }
-            if *m == Method::GET && !allowed.contains(&Method::HEAD) {
+            if m.method == Method::GET && !allowed.contains(&Method::HEAD) {
                 allowed.push(Method::HEAD);
             }
         }
@@ -70,18 +111,17 @@ impl<T> PathEntry<T> {
     }
 
     #[inline]
-    fn find(&self, method: &Method) -> Option<&T> {
-        let found = self.methods.iter().find(|(m, _)| m == method);
-        match found {
-            Some((_, value)) => Some(value),
+    fn find(&self, method: &Method) -> Option<&MethodEntry<T>> {
+        match self.methods.iter().find(|m| m.method == *method) {
             None if *method == Method::HEAD => self.find(&Method::GET),
-            None => None,
+            found => found,
         }
     }
 }
 
 /// A successful lookup.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Match<'r, 'p, T> {
     /// The value registered for the method and path.
     pub value: &'r T,
@@ -89,6 +129,9 @@ pub struct Match<'r, 'p, T> {
     pub params: Params<'r, 'p>,
     /// The route's path as it was inserted, such as `/users/{id}`.
     pub route: &'r str,
+    /// The route's parameter names in path order, shared: a framework can keep them with the
+    /// request for a reference-count increment.
+    pub param_names: &'r Arc<[Box<str>]>,
 }
 
 /// The methods a path accepts, for a `405 Method Not Allowed` response.
@@ -115,6 +158,7 @@ impl AllowedMethods {
 
 /// One registered path with its methods, as listed by [`Router::routes`].
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct Route<'r> {
     /// The path as inserted.
     pub path: &'r str,
@@ -129,14 +173,45 @@ impl<T> Default for Router<T> {
 }
 
 impl<T> Router<T> {
-    /// An empty router.
+    /// An empty router: strict trailing slashes, no match cache.
     pub fn new() -> Self {
         Self {
-            statics: HashMap::new(),
+            methods: Vec::new(),
+            statics: HashMap::default(),
             by_pattern: HashMap::new(),
             tree: matchit::Router::new(),
-            paths: Vec::new(),
+            entries: Vec::new(),
+            trailing_slash: TrailingSlash::Strict,
+            cache: None,
         }
+    }
+
+    /// Sets the trailing-slash policy; it applies to routes inserted before and after.
+    pub fn set_trailing_slash(&mut self, policy: TrailingSlash) {
+        self.trailing_slash = policy;
+        if policy != TrailingSlash::Strict {
+            for index in 0..self.entries.len() {
+                self.add_alias(index as u32);
+            }
+        }
+        self.invalidate();
+    }
+
+    /// The trailing-slash policy.
+    pub fn trailing_slash(&self) -> TrailingSlash {
+        self.trailing_slash
+    }
+
+    /// Keeps the matches of recent dynamic lookups in a per-thread table of `capacity` slots
+    /// (rounded up to a power of two); `0` switches the cache off (the default). See
+    /// [`DEFAULT_CACHE_CAPACITY`](crate::DEFAULT_CACHE_CAPACITY) and docs/performance.md.
+    pub fn set_cache_capacity(&mut self, capacity: usize) {
+        self.cache = (capacity > 0).then(|| MatchCache::new(capacity));
+    }
+
+    /// The match cache's capacity; `0` when it is off.
+    pub fn cache_capacity(&self) -> usize {
+        self.cache.as_ref().map_or(0, MatchCache::capacity)
     }
 
     /// Registers `value` for `method` on `path`.
@@ -144,6 +219,47 @@ impl<T> Router<T> {
     /// Fails, leaving the router unchanged, when the path is malformed, when the same method and
     /// path were registered before, or when the path conflicts with another one.
     pub fn insert(&mut self, method: Method, path: &str, value: T) -> Result<(), InsertError> {
+        self.insert_with(method, path, value, Constraints::new())
+    }
+
+    /// Registers `value` for `method` on `path`, with rules for its parameters.
+    ///
+    /// ```
+    /// use http::Method;
+    /// use pulya_routing::{Constraints, MatchError, OnInvalid, ParamRule, Router};
+    ///
+    /// let mut router = Router::new();
+    /// let rules = Constraints::new()
+    ///     .param("id", ParamRule::u64().range(1..))
+    ///     .on_invalid(OnInvalid::Reject);
+    /// router.insert_with(Method::GET, "/users/{id}", "user", rules)?;
+    /// assert!(router.at(&Method::GET, "/users/7").is_ok());
+    /// assert!(matches!(
+    ///     router.at(&Method::GET, "/users/x"),
+    ///     Err(MatchError::InvalidParam { .. })
+    /// ));
+    /// # Ok::<(), pulya_routing::InsertError>(())
+    /// ```
+    pub fn insert_with(
+        &mut self,
+        method: Method,
+        path: &str,
+        value: T,
+        constraints: Constraints,
+    ) -> Result<(), InsertError> {
+        let names = param_names(path);
+        let rules = compile(path, &names, &Constraints::new(), &constraints)?;
+        self.insert_compiled(method, path, names, value, rules)
+    }
+
+    fn insert_compiled(
+        &mut self,
+        method: Method,
+        path: &str,
+        names: Arc<[Box<str>]>,
+        value: T,
+        rules: Option<CompiledRules>,
+    ) -> Result<(), InsertError> {
         if !path.starts_with('/') {
             return Err(InsertError::InvalidPath {
                 route: path.to_owned(),
@@ -152,28 +268,197 @@ impl<T> Router<T> {
         }
         let index = match self.by_pattern.get(path) {
             Some(&index) => index,
-            None => {
-                let index = self.paths.len();
-                self.tree
-                    .insert(path, index)
-                    .map_err(|err| convert_insert_error(path, err))?;
-                self.paths.push(PathEntry::new(path));
-                self.by_pattern.insert(path.into(), index);
-                if is_static(path) {
-                    self.statics.insert(path.into(), index);
-                }
-                index
-            }
+            None => self.add_path(path, names)?,
         };
-        let entry = &mut self.paths[index];
-        if entry.methods.iter().any(|(m, _)| *m == method) {
+        let Some(entry) = self.entries[index as usize].as_mut() else {
+            unreachable!("by_pattern only names live entries")
+        };
+        if entry.alias_of.is_none() && entry.methods.iter().any(|m| m.method == method) {
             return Err(InsertError::Duplicate {
                 method,
                 route: path.to_owned(),
             });
         }
-        entry.add(method, value);
+        // An explicit route replaces an alias of the same path.
+        entry.alias_of = None;
+        entry.methods.push(MethodEntry {
+            method: method.clone(),
+            value,
+            rules,
+        });
+        entry.update_allowed();
+        let tree = match self.methods.iter().position(|t| t.method == method) {
+            Some(i) => &mut self.methods[i],
+            None => {
+                self.methods.push(MethodTree {
+                    method,
+                    tree: matchit::Router::new(),
+                });
+                self.methods.last_mut().expect("just pushed")
+            }
+        };
+        if !is_static(path)
+            && let Err(err) = tree.tree.insert(path, index)
+        {
+            // The all-methods trie accepted the path, so a trie holding a subset of its routes
+            // accepts it too; should that ever fail, the route is taken back out.
+            let entry = self.entries[index as usize].as_mut().expect("live");
+            let method = entry.methods.pop().map(|m| m.method);
+            entry.update_allowed();
+            return Err(InsertError::InvalidPath {
+                route: path.to_owned(),
+                reason: format!(
+                    "{} could not be added to its method's trie: {err}",
+                    method.unwrap_or_default()
+                ),
+            });
+        }
+        self.invalidate();
         Ok(())
+    }
+
+    /// Adds a path with no methods yet, and its alias when the policy asks for one.
+    fn add_path(&mut self, path: &str, names: Arc<[Box<str>]>) -> Result<u32, InsertError> {
+        let index = self.entries.len() as u32;
+        self.tree.insert(path, index).map_err(|err| match err {
+            matchit::InsertError::Conflict { with } => InsertError::Conflict {
+                route: path.to_owned(),
+                existing: with,
+            },
+            other => InsertError::InvalidPath {
+                route: path.to_owned(),
+                reason: other.to_string(),
+            },
+        })?;
+        self.register(path, index, PathEntry::new(path, names, None));
+        if self.trailing_slash != TrailingSlash::Strict {
+            self.add_alias(index);
+        }
+        Ok(index)
+    }
+
+    fn register(&mut self, path: &str, index: u32, entry: PathEntry<T>) {
+        self.entries.push(Some(entry));
+        self.by_pattern.insert(path.into(), index);
+        if is_static(path) {
+            self.statics.insert(path.into(), index);
+        }
+    }
+
+    /// Adds the path of `target` with its trailing slash toggled, unless that path exists or
+    /// cannot be a route (the root, a catch-all). Best effort: a conflict skips it.
+    fn add_alias(&mut self, target: u32) {
+        let Some(entry) = self.entries[target as usize].as_ref() else {
+            return;
+        };
+        if entry.alias_of.is_some() {
+            return;
+        }
+        let last_segment = entry.pattern.rsplit('/').next().unwrap_or_default();
+        if &*entry.pattern == "/" || last_segment.starts_with("{*") {
+            return;
+        }
+        let alias = toggle_trailing_slash(&entry.pattern);
+        if self.by_pattern.contains_key(alias.as_str()) {
+            return;
+        }
+        let names = Arc::clone(&entry.names);
+        let index = self.entries.len() as u32;
+        if self.tree.insert(alias.as_str(), index).is_ok() {
+            self.register(&alias, index, PathEntry::new(&alias, names, Some(target)));
+        }
+    }
+
+    /// Removes the value of `method` on `path` (the path as inserted) and returns it. A path
+    /// left with no method is removed from the router.
+    pub fn remove(&mut self, method: &Method, path: &str) -> Option<T> {
+        let index = *self.by_pattern.get(path)?;
+        let entry = self.entries[index as usize].as_mut()?;
+        if entry.alias_of.is_some() {
+            return None;
+        }
+        let position = entry.methods.iter().position(|m| m.method == *method)?;
+        let removed = entry.methods.remove(position).value;
+        entry.update_allowed();
+        if let Some(tree) = self.methods.iter_mut().find(|t| t.method == *method) {
+            tree.tree.remove(path);
+        }
+        if entry.methods.is_empty() {
+            self.remove_path(index);
+            let alias = self
+                .entries
+                .iter()
+                .position(|e| e.as_ref().is_some_and(|e| e.alias_of == Some(index)));
+            if let Some(alias) = alias {
+                self.remove_path(alias as u32);
+            }
+        }
+        self.invalidate();
+        Some(removed)
+    }
+
+    fn remove_path(&mut self, index: u32) {
+        if let Some(entry) = self.entries[index as usize].take() {
+            self.tree.remove(&*entry.pattern);
+            self.statics.remove(&entry.pattern);
+            self.by_pattern.remove(&entry.pattern);
+        }
+    }
+
+    /// Moves every route of `other` into this router (with its rules). Routes that fail to
+    /// insert are reported, each with its error; the others are kept.
+    pub fn merge(&mut self, other: Router<T>) -> Result<(), Vec<InsertError>> {
+        let mut errors = Vec::new();
+        for entry in other.entries.into_iter().flatten() {
+            if entry.alias_of.is_some() {
+                continue;
+            }
+            for m in entry.methods {
+                let names = Arc::clone(&entry.names);
+                if let Err(err) =
+                    self.insert_compiled(m.method, &entry.pattern, names, m.value, m.rules)
+                {
+                    errors.push(err);
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// A group of routes under `prefix` sharing parameter rules.
+    ///
+    /// ```
+    /// use http::Method;
+    /// use pulya_routing::{ParamRule, Router};
+    ///
+    /// let mut router = Router::new();
+    /// let mut users = router.group("/users/{id}").rule("id", ParamRule::u64());
+    /// users.insert(Method::GET, "/", "show")?;
+    /// users.insert(Method::GET, "/posts", "posts")?;
+    /// assert_eq!(*router.at(&Method::GET, "/users/7/posts")?.value, "posts");
+    /// assert!(router.at(&Method::GET, "/users/x/posts").is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn group(&mut self, prefix: &str) -> RouteGroup<'_, T> {
+        RouteGroup {
+            router: self,
+            prefix: join_paths("", prefix),
+            constraints: Constraints::new(),
+        }
+    }
+
+    fn invalidate(&mut self) {
+        if let Some(cache) = &mut self.cache {
+            cache.invalidate();
+        }
+    }
+
+    fn entry(&self, index: u32) -> Option<&PathEntry<T>> {
+        self.entries.get(index as usize)?.as_ref()
     }
 
     /// Finds the value for `method` on `path`.
@@ -186,26 +471,126 @@ impl<T> Router<T> {
         method: &Method,
         path: &'p str,
     ) -> Result<Match<'r, 'p, T>, MatchError> {
-        let (entry, params) = match self.statics.get(path) {
-            Some(&index) => (&self.paths[index], Params::empty()),
-            None => match self.tree.at(path) {
-                Ok(m) => (&self.paths[*m.value], Params::from_matchit(m.params)),
-                Err(_) => return Err(MatchError::NotFound),
-            },
-        };
-        match entry.find(method) {
-            Some(value) => Ok(Match {
-                value,
-                params,
-                route: &entry.pattern,
-            }),
-            None => Err(MatchError::MethodNotAllowed(entry.allowed.clone())),
+        #[cfg(feature = "slow-lookup")]
+        slow_lookup(path);
+        let mut found = self.find_for_method(method, path);
+        // `HEAD` is answered by `GET` where the path has no `HEAD` route.
+        if found.is_none() && *method == Method::HEAD {
+            found = self.find_for_method(&Method::GET, path);
         }
+        match found {
+            Some((entry, value, spans)) => {
+                self.matched(entry, value, Params::new(&entry.names, path, spans))
+            }
+            None => self.miss(method, path),
+        }
+    }
+
+    /// The lookup proper, for one method: static map, then cache, then the method's trie.
+    /// `None` when the method's routes do not match the path.
+    #[inline]
+    fn find_for_method(
+        &self,
+        method: &Method,
+        path: &str,
+    ) -> Option<(&PathEntry<T>, &MethodEntry<T>, SpanList)> {
+        if let Some(&index) = self.statics.get(path) {
+            let entry = self.entry(index)?;
+            if let Some(value) = entry.methods.iter().find(|m| m.method == *method) {
+                return Some((entry, value, SpanList::EMPTY));
+            }
+            // The path has no static route for this method; one of its parameter routes may match.
+        }
+        let position = self.methods.iter().position(|t| t.method == *method)?;
+        let tree = &self.methods[position];
+        let (index, spans) = {
+            {
+                // Methods past the 256th are not cached.
+                let cache = self.cache.as_ref().zip(u8::try_from(position).ok());
+                match cache.and_then(|(cache, slot)| cache.get(slot, path)) {
+                    Some(hit) => (hit.entry, SpanList::Inline(hit.spans)),
+                    None => {
+                        let index = *tree.tree.at(path).ok()?.value;
+                        let spans = self.entry(index)?.compiled.spans(path)?;
+                        if let (Some((cache, slot)), SpanList::Inline(inline)) = (cache, &spans) {
+                            cache.put(
+                                slot,
+                                path,
+                                Cached {
+                                    entry: index,
+                                    spans: *inline,
+                                },
+                            );
+                        }
+                        (index, spans)
+                    }
+                }
+            }
+        };
+        let entry = self.entry(index)?;
+        let value = entry.methods.iter().find(|m| m.method == *method)?;
+        Some((entry, value, spans))
+    }
+
+    #[inline]
+    fn matched<'r, 'p>(
+        &'r self,
+        entry: &'r PathEntry<T>,
+        found: &'r MethodEntry<T>,
+        params: Params<'r, 'p>,
+    ) -> Result<Match<'r, 'p, T>, MatchError> {
+        if let Some(rules) = &found.rules {
+            check_rules(rules, &entry.names, &params)?;
+        }
+        Ok(Match {
+            value: &found.value,
+            params,
+            route: &entry.pattern,
+            param_names: &entry.names,
+        })
+    }
+
+    /// No route of the method matches: is it 405, a trailing-slash alias, or 404?
+    #[cold]
+    fn miss<'r, 'p>(
+        &'r self,
+        method: &Method,
+        path: &'p str,
+    ) -> Result<Match<'r, 'p, T>, MatchError> {
+        let index = match self.statics.get(path) {
+            Some(&index) => index,
+            None => *self.tree.at(path).map_err(|_| MatchError::NotFound)?.value,
+        };
+        let entry = self.entry(index).ok_or(MatchError::NotFound)?;
+        let Some(target) = entry.alias_of else {
+            return Err(MatchError::MethodNotAllowed(entry.allowed.clone()));
+        };
+        match self.trailing_slash {
+            TrailingSlash::Strict => Err(MatchError::NotFound),
+            TrailingSlash::Redirect => Err(MatchError::Redirect {
+                location: toggle_trailing_slash(path),
+            }),
+            TrailingSlash::Ignore => {
+                let spans = entry.compiled.spans(path).ok_or(MatchError::NotFound)?;
+                let target = self.entry(target).ok_or(MatchError::NotFound)?;
+                let found = target
+                    .find(method)
+                    .ok_or_else(|| MatchError::MethodNotAllowed(target.allowed.clone()))?;
+                self.matched(target, found, Params::new(&entry.names, path, spans))
+            }
+        }
+    }
+
+    fn live(&self) -> impl Iterator<Item = &PathEntry<T>> {
+        self.entries
+            .iter()
+            .flatten()
+            .filter(|e| e.alias_of.is_none())
     }
 
     /// Every registered path with its methods, in insertion order.
     pub fn routes(&self) -> impl Iterator<Item = Route<'_>> {
-        self.paths.iter().map(|entry| Route {
+        self.live().map(|entry| Route {
             path: &entry.pattern,
             methods: &entry.allowed.methods,
         })
@@ -213,23 +598,164 @@ impl<T> Router<T> {
 
     /// The number of registered (method, path) pairs.
     pub fn len(&self) -> usize {
-        self.paths.iter().map(|entry| entry.methods.len()).sum()
+        self.live().map(|entry| entry.methods.len()).sum()
     }
 
     /// Whether no route is registered.
     pub fn is_empty(&self) -> bool {
-        self.paths.is_empty()
+        self.len() == 0
     }
 }
 
 impl<T> fmt::Debug for Router<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut list = f.debug_map();
+        let mut map = f.debug_map();
         for route in self.routes() {
-            list.entry(&route.path, &route.methods);
+            map.entry(&route.path, &route.methods);
         }
-        list.finish()
+        map.finish()
     }
+}
+
+/// Routes under a common prefix with shared parameter rules; made by [`Router::group`].
+pub struct RouteGroup<'a, T> {
+    router: &'a mut Router<T>,
+    prefix: String,
+    constraints: Constraints,
+}
+
+impl<T> fmt::Debug for RouteGroup<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RouteGroup")
+            .field("prefix", &self.prefix)
+            .field("constraints", &self.constraints)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> RouteGroup<'_, T> {
+    /// A rule for parameter `name` in every route of the group that has that parameter.
+    pub fn rule(mut self, name: &str, rule: ParamRule) -> Self {
+        self.constraints = self.constraints.param(name, rule);
+        self
+    }
+
+    /// What a failed rule does in this group. Default: [`OnInvalid::NotFound`].
+    pub fn on_invalid(mut self, on_invalid: OnInvalid) -> Self {
+        self.constraints = self.constraints.on_invalid(on_invalid);
+        self
+    }
+
+    /// Registers `value` for `method` on the group's prefix joined with `path`.
+    pub fn insert(&mut self, method: Method, path: &str, value: T) -> Result<(), InsertError> {
+        self.insert_with(method, path, value, Constraints::new())
+    }
+
+    /// Like [`insert`](RouteGroup::insert), with rules of the route's own: they win over the
+    /// group's for the same parameter, and the route's `on_invalid` applies when it has rules.
+    pub fn insert_with(
+        &mut self,
+        method: Method,
+        path: &str,
+        value: T,
+        constraints: Constraints,
+    ) -> Result<(), InsertError> {
+        let full = join_paths(&self.prefix, path);
+        let names = param_names(&full);
+        let rules = compile(&full, &names, &self.constraints, &constraints)?;
+        self.router
+            .insert_compiled(method, &full, names, value, rules)
+    }
+
+    /// A nested group: its prefix is appended to this one's and it inherits the rules.
+    pub fn group(&mut self, prefix: &str) -> RouteGroup<'_, T> {
+        RouteGroup {
+            router: self.router,
+            prefix: join_paths(&self.prefix, prefix),
+            constraints: self.constraints.clone(),
+        }
+    }
+}
+
+/// Joins a prefix and a path: `/api` + `/users` is `/api/users`, `/api` + `/` is `/api`, and a
+/// trailing `/` of the prefix is dropped.
+pub fn join_paths(prefix: &str, path: &str) -> String {
+    let prefix = prefix.trim_end_matches('/');
+    match path {
+        "" | "/" if !prefix.is_empty() => prefix.to_owned(),
+        _ => format!("{prefix}{path}"),
+    }
+}
+
+/// Compiles the group's rules (skipping names the route lacks) and the route's own rules (a name
+/// the route lacks is an error); the route's win for the same parameter.
+fn compile(
+    path: &str,
+    names: &[Box<str>],
+    group: &Constraints,
+    route: &Constraints,
+) -> Result<Option<CompiledRules>, InsertError> {
+    let position = |name: &str| names.iter().position(|n| &**n == name);
+    let mut rules: Vec<(usize, ParamRule)> = Vec::new();
+    for (name, rule) in &group.rules {
+        if let Some(i) = position(name) {
+            rules.push((i, rule.clone()));
+        }
+    }
+    for (name, rule) in &route.rules {
+        let i = position(name).ok_or_else(|| InsertError::InvalidPath {
+            route: path.to_owned(),
+            reason: format!("a rule names the parameter `{name}`, which the route does not have"),
+        })?;
+        rules.retain(|(j, _)| *j != i);
+        rules.push((i, rule.clone()));
+    }
+    let on_invalid = if route.is_empty() {
+        group.on_invalid
+    } else {
+        route.on_invalid
+    };
+    Ok((!rules.is_empty()).then_some(CompiledRules { rules, on_invalid }))
+}
+
+fn check_rules(
+    rules: &CompiledRules,
+    names: &[Box<str>],
+    params: &Params<'_, '_>,
+) -> Result<(), MatchError> {
+    for (index, rule) in &rules.rules {
+        let raw = params.nth(*index).unwrap_or_default();
+        if let Err(reason) = rule.check(raw) {
+            return Err(match rules.on_invalid {
+                OnInvalid::NotFound => MatchError::NotFound,
+                OnInvalid::Reject => MatchError::InvalidParam {
+                    name: names.get(*index).map(|n| n.to_string()).unwrap_or_default(),
+                    reason,
+                },
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The names of a route's parameters in path order: `{id}` gives `id`, `{*rest}` gives `rest`;
+/// `{{` and `}}` are literal braces.
+fn param_names(route: &str) -> Arc<[Box<str>]> {
+    let bytes = route.as_bytes();
+    let mut names = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'{' if bytes.get(i + 1) == Some(&b'{') => i += 2,
+            b'{' => {
+                let end = route[i..].find('}').map_or(route.len(), |e| i + e);
+                names.push(route[i + 1..end].trim_start_matches('*').into());
+                i = end + 1;
+            }
+            _ => i += 1,
+        }
+    }
+    names.into()
 }
 
 /// Whether `path` has no parameters (and no escaped braces, which the trie must unescape).
@@ -237,15 +763,53 @@ fn is_static(path: &str) -> bool {
     !path.contains(['{', '}'])
 }
 
-fn convert_insert_error(path: &str, err: matchit::InsertError) -> InsertError {
-    match err {
-        matchit::InsertError::Conflict { with } => InsertError::Conflict {
-            route: path.to_owned(),
-            existing: with,
-        },
-        other => InsertError::InvalidPath {
-            route: path.to_owned(),
-            reason: other.to_string(),
-        },
+fn toggle_trailing_slash(path: &str) -> String {
+    match path.strip_suffix('/') {
+        Some(stripped) if !stripped.is_empty() => stripped.to_owned(),
+        _ => format!("{path}/"),
+    }
+}
+
+/// Test-only extra work per lookup, for showing that the benchmark gate catches a slowdown.
+#[cfg(feature = "slow-lookup")]
+#[inline(never)]
+fn slow_lookup(path: &str) {
+    let mut h = 0u64;
+    for _ in 0..2 {
+        for b in path.bytes() {
+            h = h.wrapping_mul(31).wrapping_add(u64::from(b));
+        }
+    }
+    std::hint::black_box(h);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_in_path_order() {
+        assert_eq!(
+            &*param_names("/a/{id}/b/{*rest}"),
+            [Box::from("id"), Box::from("rest")]
+        );
+        assert_eq!(&*param_names("/img/{name}.png"), [Box::from("name")]);
+        assert!(param_names("/{{literal}}").is_empty());
+    }
+
+    #[test]
+    fn joining_paths() {
+        assert_eq!(join_paths("/api", "/users"), "/api/users");
+        assert_eq!(join_paths("/api/", "/users"), "/api/users");
+        assert_eq!(join_paths("/api", "/"), "/api");
+        assert_eq!(join_paths("", "/"), "/");
+        assert_eq!(join_paths("", "/x"), "/x");
+    }
+
+    #[test]
+    fn toggling() {
+        assert_eq!(toggle_trailing_slash("/a"), "/a/");
+        assert_eq!(toggle_trailing_slash("/a/"), "/a");
+        assert_eq!(toggle_trailing_slash("/"), "//");
     }
 }

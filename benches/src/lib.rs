@@ -1,0 +1,61 @@
+//! Shared inputs of the Pulya benchmarks: the classic router-benchmark route sets and the
+//! synthetic route trees of gotap's suite.
+
+include!("route_sets.rs");
+
+/// gotap's `RouteTree100Routes`: 100 routes mixing static segments and parameters, 10 resources
+/// of 10 routes each, with a lookup path for each.
+pub fn route_tree_100() -> Vec<(String, String)> {
+    let mut routes = Vec::with_capacity(100);
+    for r in 0..10 {
+        let base = format!("/api/v1/resource{r}");
+        routes.push((base.clone(), base.clone()));
+        routes.push((format!("{base}/{{id}}"), format!("{base}/42")));
+        routes.push((format!("{base}/{{id}}/edit"), format!("{base}/42/edit")));
+        routes.push((format!("{base}/{{id}}/items"), format!("{base}/42/items")));
+        routes.push((
+            format!("{base}/{{id}}/items/{{item}}"),
+            format!("{base}/42/items/7"),
+        ));
+        routes.push((format!("{base}/search"), format!("{base}/search")));
+        routes.push((format!("{base}/stats"), format!("{base}/stats")));
+        routes.push((format!("{base}/{{id}}/owner"), format!("{base}/42/owner")));
+        routes.push((
+            format!("{base}/files/{{*path}}"),
+            format!("{base}/files/a/b.txt"),
+        ));
+        routes.push((
+            format!("{base}/{{id}}/history/{{rev}}"),
+            format!("{base}/42/history/3"),
+        ));
+    }
+    routes
+}
+
+/// A realistic mix for caches: `n` lookups of GitHub routes chosen at random (fixed seed), each
+/// parameter a number below 100,000, so that repeated paths are rare.
+pub fn github_varied(n: usize) -> Vec<(&'static str, String)> {
+    let routes = classic_set("github");
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    (0..n)
+        .map(|_| {
+            let r = &routes[(next() % routes.len() as u64) as usize];
+            let segments: Vec<String> = r
+                .route
+                .split('/')
+                .map(|seg| match seg.starts_with('{') {
+                    true if seg.starts_with("{*") => "a/b".to_owned(),
+                    true => (next() % 100_000).to_string(),
+                    false => seg.to_owned(),
+                })
+                .collect();
+            (r.method, segments.join("/"))
+        })
+        .collect()
+}

@@ -33,7 +33,7 @@
 //! ([`Router::group`]), [`Router::merge`], [`Router::remove`], a [`TrailingSlash`] policy,
 //! introspection ([`Router::routes`]) and an optional match cache.
 //!
-//! The crate depends on `http`, `matchit`, `percent-encoding`, `lru` and (feature `regex`, on by
+//! The crate depends on `http`, `matchit`, `percent-encoding` and (feature `regex`, on by
 //! default) `regex-lite`: it is usable without the rest of Pulya.
 
 mod cache;

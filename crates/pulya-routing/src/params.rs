@@ -77,6 +77,21 @@ enum Piece {
     CatchAll,
 }
 
+/// The index of the `}` that closes the parameter opened at `open`; inside a name, `}}` is an
+/// escaped brace. The route's length when it is not closed (the trie rejects such routes).
+pub(crate) fn param_end(route: &[u8], open: usize) -> usize {
+    let mut i = open + 1;
+    while i < route.len() {
+        match route[i] {
+            b'}' if route.get(i + 1) == Some(&b'}') => i += 2,
+            b'{' if route.get(i + 1) == Some(&b'{') => i += 2,
+            b'}' => return i,
+            _ => i += 1,
+        }
+    }
+    route.len()
+}
+
 /// A route pattern compiled for taking parameter spans out of a path it matched.
 ///
 /// matchit tells which route a path matches; its own parameter list re-validates UTF-8 on every
@@ -106,14 +121,13 @@ impl Pattern {
             let escaped = matches!(&bytes[i..], [b'{', b'{', ..] | [b'}', b'}', ..]);
             if bytes[i] == b'{' && !escaped {
                 flush(&mut pieces, &mut len, &mut head, &mut in_head);
-                let end = route[i..].find('}').map_or(route.len(), |e| i + e);
                 let catch_all = bytes.get(i + 1) == Some(&b'*');
                 pieces.push(if catch_all {
                     Piece::CatchAll
                 } else {
                     Piece::Param
                 });
-                i = end + 1;
+                i = param_end(bytes, i) + 1;
                 continue;
             }
             if bytes[i] == b'/' {
@@ -240,5 +254,32 @@ impl<'r, 'p> Iterator for ParamsIter<'_, 'r, 'p> {
         let name = self.names.next()?;
         let &(start, end) = self.spans.next()?;
         Some((&**name, self.path.get(start as usize..end as usize)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spans(route: &str, path: &str) -> Option<Vec<(u32, u32)>> {
+        Pattern::compile(route)
+            .spans(path)
+            .map(|s| s.as_slice().to_vec())
+    }
+
+    #[test]
+    fn spans_follow_the_pattern() {
+        assert_eq!(spans("/users/{id}", "/users/42"), Some(vec![(7, 9)]));
+        assert_eq!(spans("/img/{name}.png", "/img/cat.png"), Some(vec![(5, 8)]));
+        assert_eq!(
+            spans("/{a}/x/{*rest}", "/1/x/a/b"),
+            Some(vec![(1, 2), (5, 8)])
+        );
+        assert_eq!(spans("/{{/{x}", "/{/7"), Some(vec![(3, 4)]));
+        assert_eq!(
+            spans("/xxx/{x}}{{}}}}{{}}{{{{}}y}", "/xxx/foo"),
+            Some(vec![(5, 8)])
+        );
+        assert_eq!(spans("/users/{id}", "/users/42/extra"), None);
     }
 }

@@ -9,7 +9,7 @@ use http::Method;
 use crate::cache::{Cached, MatchCache};
 use crate::error::{InsertError, MatchError};
 use crate::hash::FxBuildHasher;
-use crate::params::{Params, Pattern, SpanList};
+use crate::params::{Params, Pattern, SpanList, param_end};
 use crate::rules::{CompiledRules, Constraints, OnInvalid, ParamRule};
 
 /// What the router does with a path that differs from a route only by a trailing slash.
@@ -145,6 +145,31 @@ pub struct AllowedMethods {
 }
 
 impl AllowedMethods {
+    /// The set of `methods` in their order, with `HEAD` right after `GET` unless present.
+    fn new(methods: &[Method]) -> Self {
+        let mut allowed: Vec<Method> = Vec::with_capacity(methods.len() + 1);
+        for method in methods {
+            if !allowed.contains(method) {
+                allowed.push(method.clone());
+            }
+            if *method == Method::GET
+                && !methods.contains(&Method::HEAD)
+                && !allowed.contains(&Method::HEAD)
+            {
+                allowed.push(Method::HEAD);
+            }
+        }
+        let header = allowed
+            .iter()
+            .map(Method::as_str)
+            .collect::<Vec<_>>()
+            .join(", ");
+        Self {
+            methods: allowed.into(),
+            header: header.into(),
+        }
+    }
+
     /// The methods, in the order they were inserted (`HEAD` right after `GET` when implied).
     pub fn methods(&self) -> &[Method] {
         &self.methods
@@ -557,13 +582,29 @@ impl<T> Router<T> {
         method: &Method,
         path: &'p str,
     ) -> Result<Match<'r, 'p, T>, MatchError> {
+        // 405: the methods whose routes match the path, static or not.
+        let mut methods: Vec<Method> = Vec::new();
+        if let Some(entry) = self.statics.get(path).and_then(|&i| self.entry(i)) {
+            if entry.alias_of.is_none() {
+                methods.extend(entry.methods.iter().map(|m| m.method.clone()));
+            }
+        }
+        for tree in &self.methods {
+            if !methods.contains(&tree.method) && tree.tree.at(path).is_ok() {
+                methods.push(tree.method.clone());
+            }
+        }
+        if !methods.is_empty() {
+            return Err(MatchError::MethodNotAllowed(AllowedMethods::new(&methods)));
+        }
+        // A trailing-slash alias, handled by the policy.
         let index = match self.statics.get(path) {
             Some(&index) => index,
             None => *self.tree.at(path).map_err(|_| MatchError::NotFound)?.value,
         };
         let entry = self.entry(index).ok_or(MatchError::NotFound)?;
         let Some(target) = entry.alias_of else {
-            return Err(MatchError::MethodNotAllowed(entry.allowed.clone()));
+            return Err(MatchError::NotFound);
         };
         match self.trailing_slash {
             TrailingSlash::Strict => Err(MatchError::NotFound),
@@ -748,8 +789,9 @@ fn param_names(route: &str) -> Arc<[Box<str>]> {
         match bytes[i] {
             b'{' if bytes.get(i + 1) == Some(&b'{') => i += 2,
             b'{' => {
-                let end = route[i..].find('}').map_or(route.len(), |e| i + e);
-                names.push(route[i + 1..end].trim_start_matches('*').into());
+                let end = param_end(bytes, i);
+                let name = route[i + 1..end].trim_start_matches('*');
+                names.push(name.replace("{{", "{").replace("}}", "}").into());
                 i = end + 1;
             }
             _ => i += 1,
@@ -795,6 +837,10 @@ mod tests {
         );
         assert_eq!(&*param_names("/img/{name}.png"), [Box::from("name")]);
         assert!(param_names("/{{literal}}").is_empty());
+        assert_eq!(
+            &*param_names("/{ba{{r}/{x}}y}"),
+            [Box::from("ba{r"), Box::from("x}y")]
+        );
     }
 
     #[test]

@@ -6,13 +6,13 @@
 //! ```
 //!
 //! Arguments: the router (`pulya`, `pulya_cache`, `matchit`, `hashmap` for static sets), the route set (`github`, `gplus`,
-//! `parse`, `static`, or `github_varied`: 2,000 GitHub paths with random ids), how many rounds over the set's paths, and `--params` to also read every
+//! `parse`, `static`, or `github_varied`: 2,000 GitHub paths with random ids, or `one_param`), how many rounds over the set's paths, and `--params` to also read every
 //! parameter of every match, as a framework does.
 
 use std::hint::black_box;
 
 use http::Method;
-use pulya_benches::{classic_set, github_varied};
+use pulya_benches::{ClassicRoute, classic_set, github_varied};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -25,7 +25,15 @@ fn main() {
         }
     };
     let rounds: usize = rounds.parse().expect("rounds is a number");
-    let (routes, paths): (_, Vec<(Method, String)>) = if set == "github_varied" {
+    let (routes, paths): (_, Vec<(Method, String)>) = if set == "one_param" {
+        let route = ClassicRoute {
+            method: "GET",
+            route: "/user/{name}".into(),
+            path: "/user/gordon".into(),
+            params: vec![("name".into(), "gordon".into())],
+        };
+        (vec![route], vec![(Method::GET, "/user/gordon".to_owned())])
+    } else if set == "github_varied" {
         let paths = github_varied(2000)
             .into_iter()
             .map(|(m, p)| (m.parse().unwrap(), p))

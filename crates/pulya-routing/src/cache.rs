@@ -1,4 +1,4 @@
-//! The match cache: recent dynamic lookups and what they matched, per thread.
+//! The match cache: recent dynamic lookups and the route each matched, per thread.
 //!
 //! Each thread keeps, for each router it used recently, a direct-mapped table: a slot is chosen
 //! by the hash of (method, path) and holds the last lookup that hashed there. A hit costs a hash
@@ -11,7 +11,6 @@ use std::hash::Hasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::hash::FxHasher;
-use crate::params::Spans;
 
 /// The default capacity when the cache is switched on with
 /// [`Router::set_cache_capacity`](crate::Router::set_cache_capacity).
@@ -19,13 +18,6 @@ pub const DEFAULT_CACHE_CAPACITY: usize = 1024;
 
 /// The most routers whose tables one thread keeps; the least recently added goes first.
 const TABLES_PER_THREAD: usize = 4;
-
-/// What a cached lookup matched: the path entry and the spans of its parameters.
-#[derive(Clone, Copy)]
-pub(crate) struct Cached {
-    pub(crate) entry: u32,
-    pub(crate) spans: Spans,
-}
 
 /// A router's cache settings and identity.
 #[derive(Debug)]
@@ -40,7 +32,7 @@ struct Slot {
     generation: u64,
     method: u8,
     path: String,
-    cached: Option<Cached>,
+    entry: Option<u32>,
 }
 
 struct Table {
@@ -85,9 +77,9 @@ impl MatchCache {
         (h.finish() >> 32) as usize & (self.capacity - 1)
     }
 
-    /// The cached match of `path` for the method at `method` (the router's index of it).
+    /// The path entry `path` matched for the method tagged `method`, if cached.
     #[inline]
-    pub(crate) fn get(&self, method: u8, path: &str) -> Option<Cached> {
+    pub(crate) fn get(&self, method: u8, path: &str) -> Option<u32> {
         let index = self.slot_index(method, path);
         TABLES.with(|tables| {
             let tables = tables.try_borrow().ok()?;
@@ -95,12 +87,12 @@ impl MatchCache {
             let slot = &table.slots[index];
             let hit =
                 slot.generation == self.generation && slot.method == method && slot.path == path;
-            if hit { slot.cached } else { None }
+            if hit { slot.entry } else { None }
         })
     }
 
-    /// Remembers a match, replacing what its slot held.
-    pub(crate) fn put(&self, method: u8, path: &str, cached: Cached) {
+    /// Remembers that `path` matched the path entry `entry`, replacing what its slot held.
+    pub(crate) fn put(&self, method: u8, path: &str, entry: u32) {
         let index = self.slot_index(method, path);
         TABLES.with(|tables| {
             let Ok(mut tables) = tables.try_borrow_mut() else {
@@ -117,7 +109,7 @@ impl MatchCache {
                             generation: 0,
                             method: 0,
                             path: String::new(),
-                            cached: None,
+                            entry: None,
                         })
                         .collect();
                     tables.push(Table {
@@ -132,7 +124,7 @@ impl MatchCache {
             slot.method = method;
             slot.path.clear();
             slot.path.push_str(path);
-            slot.cached = Some(cached);
+            slot.entry = Some(entry);
         });
     }
 }

@@ -4,76 +4,15 @@ use std::borrow::Cow;
 
 use percent_encoding::percent_decode_str;
 
-/// The most parameters kept as inline spans (by the match cache and the app); routes with more
-/// are rare and not cached.
-pub(crate) const INLINE_SPANS: usize = 4;
-
-/// The byte ranges of a match's parameter values within the path, up to [`INLINE_SPANS`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct Spans {
-    pub(crate) spans: [(u32, u32); INLINE_SPANS],
-    pub(crate) len: u8,
-}
-
-impl Spans {
-    fn as_slice(&self) -> &[(u32, u32)] {
-        &self.spans[..usize::from(self.len)]
-    }
-}
-
-/// The spans of a match: inline, or on the heap for routes of more than [`INLINE_SPANS`]
-/// parameters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum SpanList {
-    Inline(Spans),
-    Heap(Box<[(u32, u32)]>),
-}
-
-impl SpanList {
-    pub(crate) const EMPTY: SpanList = SpanList::Inline(Spans {
-        spans: [(0, 0); INLINE_SPANS],
-        len: 0,
-    });
-
-    fn push(&mut self, start: usize, end: usize) -> Option<()> {
-        let span = (u32::try_from(start).ok()?, u32::try_from(end).ok()?);
-        match self {
-            SpanList::Inline(inline) if usize::from(inline.len) < INLINE_SPANS => {
-                inline.spans[usize::from(inline.len)] = span;
-                inline.len += 1;
-            }
-            SpanList::Inline(inline) => {
-                let mut heap = inline.as_slice().to_vec();
-                heap.push(span);
-                *self = SpanList::Heap(heap.into());
-            }
-            SpanList::Heap(heap) => {
-                let mut grown = heap.to_vec();
-                grown.push(span);
-                *heap = grown.into();
-            }
-        }
-        Some(())
-    }
-
-    pub(crate) fn as_slice(&self) -> &[(u32, u32)] {
-        match self {
-            SpanList::Inline(inline) => inline.as_slice(),
-            SpanList::Heap(heap) => heap,
-        }
-    }
-}
-
 /// A piece of a route pattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Piece {
-    /// Literal bytes: their length, and how many come before the first `/` (a parameter's
-    /// suffix within its segment, as in `{name}.png`).
-    Literal {
-        len: u32,
-        head: u32,
+    /// Literal bytes, by length.
+    Literal(u32),
+    /// A parameter, followed in its segment by `suffix` literal bytes (as in `{name}.png`).
+    Param {
+        suffix: u32,
     },
-    Param,
     CatchAll,
 }
 
@@ -92,111 +31,166 @@ pub(crate) fn param_end(route: &[u8], open: usize) -> usize {
     route.len()
 }
 
-/// A route pattern compiled for taking parameter spans out of a path it matched.
+/// A route pattern compiled for reading parameter values out of a path it matched.
 ///
 /// matchit tells which route a path matches; its own parameter list re-validates UTF-8 on every
-/// read. Knowing the path matches, the spans follow from the pattern with a scan for `/` per
+/// read. Knowing the path matches, the values follow from the pattern with a scan for `/` per
 /// parameter.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Pattern {
     pieces: Vec<Piece>,
+    params: usize,
 }
 
 impl Pattern {
     pub(crate) fn compile(route: &str) -> Self {
         let bytes = route.as_bytes();
         let mut pieces = Vec::new();
-        let (mut len, mut head, mut in_head) = (0u32, 0u32, true);
-        let flush = |pieces: &mut Vec<Piece>, len: &mut u32, head: &mut u32, in_head: &mut bool| {
-            if *len > 0 {
-                pieces.push(Piece::Literal {
-                    len: *len,
-                    head: *head,
-                });
-            }
-            (*len, *head, *in_head) = (0, 0, true);
-        };
+        let mut literal = 0u32;
         let mut i = 0;
         while i < bytes.len() {
             let escaped = matches!(&bytes[i..], [b'{', b'{', ..] | [b'}', b'}', ..]);
             if bytes[i] == b'{' && !escaped {
-                flush(&mut pieces, &mut len, &mut head, &mut in_head);
+                if literal > 0 {
+                    pieces.push(Piece::Literal(literal));
+                    literal = 0;
+                }
                 let catch_all = bytes.get(i + 1) == Some(&b'*');
                 pieces.push(if catch_all {
                     Piece::CatchAll
                 } else {
-                    Piece::Param
+                    Piece::Param { suffix: 0 }
                 });
                 i = param_end(bytes, i) + 1;
+                // The literal bytes after a parameter, up to the next `/`, are its suffix.
+                if !catch_all {
+                    let mut suffix = 0u32;
+                    let mut j = i;
+                    while j < bytes.len()
+                        && bytes[j] != b'/'
+                        && !(bytes[j] == b'{' && bytes.get(j + 1) != Some(&b'{'))
+                    {
+                        let escaped = matches!(&bytes[j..], [b'{', b'{', ..] | [b'}', b'}', ..]);
+                        suffix += 1;
+                        j += if escaped { 2 } else { 1 };
+                    }
+                    if let Some(Piece::Param { suffix: s }) = pieces.last_mut() {
+                        *s = suffix;
+                    }
+                }
                 continue;
             }
-            if bytes[i] == b'/' {
-                in_head = false;
-            }
-            len += 1;
-            if in_head {
-                head += 1;
-            }
+            literal += 1;
             i += if escaped { 2 } else { 1 };
         }
-        flush(&mut pieces, &mut len, &mut head, &mut in_head);
-        Self { pieces }
+        if literal > 0 {
+            pieces.push(Piece::Literal(literal));
+        }
+        let params = pieces
+            .iter()
+            .filter(|p| !matches!(p, Piece::Literal(_)))
+            .count();
+        Self { pieces, params }
     }
 
-    /// The spans of the parameters in `path`, which must match this pattern; `None` for a path
-    /// that does not fit it.
-    #[inline]
-    pub(crate) fn spans(&self, path: &str) -> Option<SpanList> {
-        let bytes = path.as_bytes();
-        let mut out = SpanList::EMPTY;
-        let mut pos = 0usize;
-        for (i, piece) in self.pieces.iter().enumerate() {
-            match *piece {
-                Piece::Literal { len, .. } => pos += len as usize,
-                Piece::Param => {
-                    let rest = bytes.get(pos..)?;
-                    let segment_end = rest
-                        .iter()
-                        .position(|&b| b == b'/')
-                        .map_or(bytes.len(), |e| pos + e);
-                    let suffix = match self.pieces.get(i + 1) {
-                        Some(Piece::Literal { head, .. }) => *head as usize,
-                        _ => 0,
-                    };
-                    let end = segment_end.checked_sub(suffix).filter(|&end| end >= pos)?;
-                    out.push(pos, end)?;
-                    pos = end;
-                }
-                Piece::CatchAll => {
-                    out.push(pos, bytes.len())?;
-                    pos = bytes.len();
-                }
+    /// The number of parameters.
+    pub(crate) fn params(&self) -> usize {
+        self.params
+    }
+
+    /// Whether `path` has the shape of this pattern (its parameters and literals add up).
+    #[cfg(test)]
+    pub(crate) fn fits(&self, path: &str) -> bool {
+        let mut values = Values {
+            pieces: self.pieces.iter(),
+            path,
+            pos: 0,
+        };
+        for _ in 0..self.params {
+            if values.next().is_none() {
+                return false;
             }
         }
-        (pos == bytes.len()).then_some(out)
+        values.finish() == Some(path.len())
+    }
+}
+
+/// The parameter values of a path that matched a pattern, taken one by one by walking the
+/// pattern: a literal skips its length, a parameter runs to the next `/` less its suffix, a
+/// catch-all to the end.
+#[derive(Debug, Clone)]
+struct Values<'r, 'p> {
+    pieces: std::slice::Iter<'r, Piece>,
+    path: &'p str,
+    pos: usize,
+}
+
+impl<'p> Values<'_, 'p> {
+    /// Where the walk ends after the pattern's trailing literal.
+    #[cfg(test)]
+    fn finish(mut self) -> Option<usize> {
+        for piece in self.pieces.by_ref() {
+            match *piece {
+                Piece::Literal(len) => self.pos += len as usize,
+                _ => return None,
+            }
+        }
+        Some(self.pos)
+    }
+}
+
+impl<'p> Iterator for Values<'_, 'p> {
+    type Item = &'p str;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'p str> {
+        let bytes = self.path.as_bytes();
+        loop {
+            let end = match *self.pieces.next()? {
+                Piece::Literal(len) => {
+                    self.pos += len as usize;
+                    continue;
+                }
+                Piece::Param { suffix } => {
+                    let rest = bytes.get(self.pos..)?;
+                    let segment = rest.iter().position(|&b| b == b'/').unwrap_or(rest.len());
+                    self.pos + segment.checked_sub(suffix as usize)?
+                }
+                Piece::CatchAll => bytes.len(),
+            };
+            let value = self.path.get(self.pos..end)?;
+            self.pos = end;
+            return Some(value);
+        }
     }
 }
 
 /// The parameters of a matched route, in the order they appear in the path.
 ///
 /// Values are the raw (still percent-encoded) slices of the looked-up path, so an encoded `/`
-/// (`%2F`) never splits a segment; [`Params::decoded`] decodes one. Keys borrow from the
-/// router. Routes of up to four parameters allocate nothing.
+/// (`%2F`) never splits a segment; [`Params::decoded`] decodes one. They are found when read, by
+/// walking the route's compiled pattern along the path: a lookup whose parameters are never read
+/// pays nothing for them, and nothing allocates.
 #[derive(Debug, Clone)]
 pub struct Params<'r, 'p> {
     names: &'r [Box<str>],
+    pattern: &'r Pattern,
     path: &'p str,
-    spans: SpanList,
 }
 
 impl<'r, 'p> Params<'r, 'p> {
-    pub(crate) fn new(names: &'r [Box<str>], path: &'p str, spans: SpanList) -> Self {
-        Self { names, path, spans }
+    pub(crate) fn new(names: &'r [Box<str>], pattern: &'r Pattern, path: &'p str) -> Self {
+        Self {
+            names,
+            pattern,
+            path,
+        }
     }
 
     /// The raw value of the parameter `key`, if the route has one of that name.
     pub fn get(&self, key: &str) -> Option<&'p str> {
-        self.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+        let index = self.names.iter().position(|name| **name == *key)?;
+        self.nth(index)
     }
 
     /// The percent-decoded value of `key`: borrowed when it has no `%`. `None` when there is
@@ -207,12 +201,20 @@ impl<'r, 'p> Params<'r, 'p> {
 
     /// The value at `index` in path order.
     pub(crate) fn nth(&self, index: usize) -> Option<&'p str> {
-        self.iter().nth(index).map(|(_, v)| v)
+        self.values().nth(index)
+    }
+
+    fn values(&self) -> Values<'r, 'p> {
+        Values {
+            pieces: self.pattern.pieces.iter(),
+            path: self.path,
+            pos: 0,
+        }
     }
 
     /// The number of parameters.
     pub fn len(&self) -> usize {
-        self.spans.as_slice().len()
+        self.pattern.params()
     }
 
     /// Whether the route has no parameters.
@@ -224,8 +226,8 @@ impl<'r, 'p> Params<'r, 'p> {
     pub fn iter(&self) -> ParamsIter<'_, 'r, 'p> {
         ParamsIter {
             names: self.names.iter(),
-            path: self.path,
-            spans: self.spans.as_slice().iter(),
+            values: self.values(),
+            _params: std::marker::PhantomData,
         }
     }
 }
@@ -243,17 +245,16 @@ impl<'a, 'r, 'p> IntoIterator for &'a Params<'r, 'p> {
 #[derive(Debug)]
 pub struct ParamsIter<'a, 'r, 'p> {
     names: std::slice::Iter<'r, Box<str>>,
-    path: &'p str,
-    spans: std::slice::Iter<'a, (u32, u32)>,
+    values: Values<'r, 'p>,
+    _params: std::marker::PhantomData<&'a ()>,
 }
 
 impl<'r, 'p> Iterator for ParamsIter<'_, 'r, 'p> {
     type Item = (&'r str, &'p str);
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        let name = self.names.next()?;
-        let &(start, end) = self.spans.next()?;
-        Some((&**name, self.path.get(start as usize..end as usize)?))
+        Some((&**self.names.next()?, self.values.next()?))
     }
 }
 
@@ -261,25 +262,32 @@ impl<'r, 'p> Iterator for ParamsIter<'_, 'r, 'p> {
 mod tests {
     use super::*;
 
-    fn spans(route: &str, path: &str) -> Option<Vec<(u32, u32)>> {
-        Pattern::compile(route)
-            .spans(path)
-            .map(|s| s.as_slice().to_vec())
+    fn values(route: &str, path: &str) -> Option<Vec<String>> {
+        let pattern = Pattern::compile(route);
+        if !pattern.fits(path) {
+            return None;
+        }
+        let names: Vec<Box<str>> = (0..pattern.params())
+            .map(|i| i.to_string().into())
+            .collect();
+        Some(
+            Params::new(&names, &pattern, path)
+                .iter()
+                .map(|(_, v)| v.to_owned())
+                .collect(),
+        )
     }
 
     #[test]
-    fn spans_follow_the_pattern() {
-        assert_eq!(spans("/users/{id}", "/users/42"), Some(vec![(7, 9)]));
-        assert_eq!(spans("/img/{name}.png", "/img/cat.png"), Some(vec![(5, 8)]));
+    fn values_follow_the_pattern() {
+        assert_eq!(values("/users/{id}", "/users/42").unwrap(), ["42"]);
+        assert_eq!(values("/img/{name}.png", "/img/cat.png").unwrap(), ["cat"]);
+        assert_eq!(values("/{a}/x/{*rest}", "/1/x/a/b").unwrap(), ["1", "a/b"]);
+        assert_eq!(values("/{{/{x}", "/{/7").unwrap(), ["7"]);
         assert_eq!(
-            spans("/{a}/x/{*rest}", "/1/x/a/b"),
-            Some(vec![(1, 2), (5, 8)])
+            values("/xxx/{x}}{{}}}}{{}}{{{{}}y}", "/xxx/foo").unwrap(),
+            ["foo"]
         );
-        assert_eq!(spans("/{{/{x}", "/{/7"), Some(vec![(3, 4)]));
-        assert_eq!(
-            spans("/xxx/{x}}{{}}}}{{}}{{{{}}y}", "/xxx/foo"),
-            Some(vec![(5, 8)])
-        );
-        assert_eq!(spans("/users/{id}", "/users/42/extra"), None);
+        assert_eq!(values("/users/{id}", "/users/42/extra"), None);
     }
 }

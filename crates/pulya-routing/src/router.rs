@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use http::Method;
 
-use crate::cache::{Cached, MatchCache};
+use crate::cache::MatchCache;
 use crate::error::{InsertError, MatchError};
 use crate::hash::FxBuildHasher;
-use crate::params::{Params, Pattern, SpanList, param_end};
+use crate::params::{Params, Pattern, param_end};
 use crate::rules::{CompiledRules, Constraints, OnInvalid, ParamRule};
 
 /// What the router does with a path that differs from a route only by a trailing slash.
@@ -39,8 +39,10 @@ pub enum TrailingSlash {
 pub struct Router<T> {
     /// Paths without parameters, any method: exact path -> entry. Checked first.
     statics: HashMap<Box<str>, u32, FxBuildHasher>,
-    /// One trie per method for the paths with parameters.
-    methods: Vec<MethodTree>,
+    /// One trie per method for the paths with parameters, indexed by method tag.
+    methods: Vec<Option<MethodTree>>,
+    /// Extension (non-standard) methods seen at insert; their tags follow the standard ones.
+    extensions: Vec<Method>,
     /// Every path as written at insert (aliases included) -> entry.
     by_pattern: HashMap<Box<str>, u32>,
     /// Every path of every method: conflict detection at insert, 405 and aliases on a miss.
@@ -57,6 +59,30 @@ struct MethodTree {
     tree: matchit::Router<u32>,
 }
 
+const GET_TAG: u16 = 0;
+const HEAD_TAG: u16 = 5;
+
+/// The number of standard methods, which have fixed tags.
+const STANDARD_METHODS: usize = 9;
+
+/// The tag of a standard method: a `match` on the method is a discriminant check, where
+/// `Method`'s `==` costs a few dozen instructions.
+#[inline]
+fn standard_tag(method: &Method) -> Option<u16> {
+    Some(match *method {
+        Method::GET => GET_TAG,
+        Method::POST => 1,
+        Method::PUT => 2,
+        Method::DELETE => 3,
+        Method::PATCH => 4,
+        Method::HEAD => HEAD_TAG,
+        Method::OPTIONS => 6,
+        Method::CONNECT => 7,
+        Method::TRACE => 8,
+        _ => return None,
+    })
+}
+
 struct PathEntry<T> {
     pattern: Box<str>,
     compiled: Pattern,
@@ -69,6 +95,7 @@ struct PathEntry<T> {
 }
 
 struct MethodEntry<T> {
+    tag: u16,
     method: Method,
     value: T,
     rules: Option<CompiledRules>,
@@ -111,11 +138,8 @@ impl<T> PathEntry<T> {
     }
 
     #[inline]
-    fn find(&self, method: &Method) -> Option<&MethodEntry<T>> {
-        match self.methods.iter().find(|m| m.method == *method) {
-            None if *method == Method::HEAD => self.find(&Method::GET),
-            found => found,
-        }
+    fn find(&self, tag: u16) -> Option<&MethodEntry<T>> {
+        self.methods.iter().find(|m| m.tag == tag)
     }
 }
 
@@ -202,6 +226,7 @@ impl<T> Router<T> {
     pub fn new() -> Self {
         Self {
             methods: Vec::new(),
+            extensions: Vec::new(),
             statics: HashMap::default(),
             by_pattern: HashMap::new(),
             tree: matchit::Router::new(),
@@ -295,7 +320,7 @@ impl<T> Router<T> {
             Some(&index) => index,
             None => self.add_path(path, names)?,
         };
-        let Some(entry) = self.entries[index as usize].as_mut() else {
+        let Some(entry) = self.entries[index as usize].as_ref() else {
             unreachable!("by_pattern only names live entries")
         };
         if entry.alias_of.is_none() && entry.methods.iter().any(|m| m.method == method) {
@@ -304,42 +329,56 @@ impl<T> Router<T> {
                 route: path.to_owned(),
             });
         }
+        let tag = self.tag_or_add(&method);
+        if !is_static(path) {
+            if self.methods.len() <= usize::from(tag) {
+                self.methods.resize_with(usize::from(tag) + 1, || None);
+            }
+            let tree = self.methods[usize::from(tag)].get_or_insert_with(|| MethodTree {
+                method: method.clone(),
+                tree: matchit::Router::new(),
+            });
+            // The all-methods trie accepted the path, so a trie holding a subset of its routes
+            // accepts it too; the error is passed on all the same.
+            tree.tree
+                .insert(path, index)
+                .map_err(|err| InsertError::InvalidPath {
+                    route: path.to_owned(),
+                    reason: format!("{method} could not be added to its method's trie: {err}"),
+                })?;
+        }
+        let entry = self.entries[index as usize]
+            .as_mut()
+            .expect("checked above");
         // An explicit route replaces an alias of the same path.
         entry.alias_of = None;
         entry.methods.push(MethodEntry {
-            method: method.clone(),
+            tag,
+            method,
             value,
             rules,
         });
         entry.update_allowed();
-        let tree = match self.methods.iter().position(|t| t.method == method) {
-            Some(i) => &mut self.methods[i],
-            None => {
-                self.methods.push(MethodTree {
-                    method,
-                    tree: matchit::Router::new(),
-                });
-                self.methods.last_mut().expect("just pushed")
-            }
-        };
-        if !is_static(path)
-            && let Err(err) = tree.tree.insert(path, index)
-        {
-            // The all-methods trie accepted the path, so a trie holding a subset of its routes
-            // accepts it too; should that ever fail, the route is taken back out.
-            let entry = self.entries[index as usize].as_mut().expect("live");
-            let method = entry.methods.pop().map(|m| m.method);
-            entry.update_allowed();
-            return Err(InsertError::InvalidPath {
-                route: path.to_owned(),
-                reason: format!(
-                    "{} could not be added to its method's trie: {err}",
-                    method.unwrap_or_default()
-                ),
-            });
-        }
         self.invalidate();
         Ok(())
+    }
+
+    /// The tag of `method`, giving an extension method the next free tag.
+    fn tag_or_add(&mut self, method: &Method) -> u16 {
+        if let Some(tag) = self.tag(method) {
+            return tag;
+        }
+        self.extensions.push(method.clone());
+        (STANDARD_METHODS + self.extensions.len() - 1) as u16
+    }
+
+    /// The tag of `method`, `None` for an extension method no route uses.
+    #[inline]
+    fn tag(&self, method: &Method) -> Option<u16> {
+        standard_tag(method).or_else(|| {
+            let position = self.extensions.iter().position(|m| m == method)?;
+            Some((STANDARD_METHODS + position) as u16)
+        })
     }
 
     /// Adds a path with no methods yet, and its alias when the policy asks for one.
@@ -405,7 +444,12 @@ impl<T> Router<T> {
         let position = entry.methods.iter().position(|m| m.method == *method)?;
         let removed = entry.methods.remove(position).value;
         entry.update_allowed();
-        if let Some(tree) = self.methods.iter_mut().find(|t| t.method == *method) {
+        if let Some(tree) = self
+            .methods
+            .iter_mut()
+            .flatten()
+            .find(|t| t.method == *method)
+        {
             tree.tree.remove(path);
         }
         if entry.methods.is_empty() {
@@ -498,15 +542,18 @@ impl<T> Router<T> {
     ) -> Result<Match<'r, 'p, T>, MatchError> {
         #[cfg(feature = "slow-lookup")]
         slow_lookup(path);
-        let mut found = self.find_for_method(method, path);
+        let tag = self.tag(method);
+        let mut found = tag.and_then(|tag| self.find_for_method(tag, path));
         // `HEAD` is answered by `GET` where the path has no `HEAD` route.
-        if found.is_none() && *method == Method::HEAD {
-            found = self.find_for_method(&Method::GET, path);
+        if found.is_none() && tag == Some(HEAD_TAG) {
+            found = self.find_for_method(GET_TAG, path);
         }
         match found {
-            Some((entry, value, spans)) => {
-                self.matched(entry, value, Params::new(&entry.names, path, spans))
-            }
+            Some((entry, value)) => self.matched(
+                entry,
+                value,
+                Params::new(&entry.names, &entry.compiled, path),
+            ),
             None => self.miss(method, path),
         }
     }
@@ -514,47 +561,29 @@ impl<T> Router<T> {
     /// The lookup proper, for one method: static map, then cache, then the method's trie.
     /// `None` when the method's routes do not match the path.
     #[inline]
-    fn find_for_method(
-        &self,
-        method: &Method,
-        path: &str,
-    ) -> Option<(&PathEntry<T>, &MethodEntry<T>, SpanList)> {
+    fn find_for_method(&self, tag: u16, path: &str) -> Option<(&PathEntry<T>, &MethodEntry<T>)> {
         if let Some(&index) = self.statics.get(path) {
             let entry = self.entry(index)?;
-            if let Some(value) = entry.methods.iter().find(|m| m.method == *method) {
-                return Some((entry, value, SpanList::EMPTY));
+            if let Some(value) = entry.find(tag) {
+                return Some((entry, value));
             }
             // The path has no static route for this method; one of its parameter routes may match.
         }
-        let position = self.methods.iter().position(|t| t.method == *method)?;
-        let tree = &self.methods[position];
-        let (index, spans) = {
-            {
-                // Methods past the 256th are not cached.
-                let cache = self.cache.as_ref().zip(u8::try_from(position).ok());
-                match cache.and_then(|(cache, slot)| cache.get(slot, path)) {
-                    Some(hit) => (hit.entry, SpanList::Inline(hit.spans)),
-                    None => {
-                        let index = *tree.tree.at(path).ok()?.value;
-                        let spans = self.entry(index)?.compiled.spans(path)?;
-                        if let (Some((cache, slot)), SpanList::Inline(inline)) = (cache, &spans) {
-                            cache.put(
-                                slot,
-                                path,
-                                Cached {
-                                    entry: index,
-                                    spans: *inline,
-                                },
-                            );
-                        }
-                        (index, spans)
-                    }
+        let tree = self.methods.get(usize::from(tag))?.as_ref()?;
+        // Tags past 255 are not cached.
+        let cache = self.cache.as_ref().zip(u8::try_from(tag).ok());
+        let index = match cache.and_then(|(cache, slot)| cache.get(slot, path)) {
+            Some(index) => index,
+            None => {
+                let index = *tree.tree.at(path).ok()?.value;
+                if let Some((cache, slot)) = cache {
+                    cache.put(slot, path, index);
                 }
+                index
             }
         };
         let entry = self.entry(index)?;
-        let value = entry.methods.iter().find(|m| m.method == *method)?;
-        Some((entry, value, spans))
+        Some((entry, entry.find(tag)?))
     }
 
     #[inline]
@@ -575,36 +604,29 @@ impl<T> Router<T> {
         })
     }
 
-    /// No route of the method matches: is it 405, a trailing-slash alias, or 404?
+    /// No route of the method matches: is it 404, 405, or a trailing-slash alias? One walk of
+    /// the all-methods trie settles the common 404.
     #[cold]
     fn miss<'r, 'p>(
         &'r self,
         method: &Method,
         path: &'p str,
     ) -> Result<Match<'r, 'p, T>, MatchError> {
-        // 405: the methods whose routes match the path, static or not.
-        let mut methods: Vec<Method> = Vec::new();
-        if let Some(entry) = self.statics.get(path).and_then(|&i| self.entry(i)) {
-            if entry.alias_of.is_none() {
-                methods.extend(entry.methods.iter().map(|m| m.method.clone()));
-            }
-        }
-        for tree in &self.methods {
-            if !methods.contains(&tree.method) && tree.tree.at(path).is_ok() {
-                methods.push(tree.method.clone());
-            }
-        }
-        if !methods.is_empty() {
-            return Err(MatchError::MethodNotAllowed(AllowedMethods::new(&methods)));
-        }
-        // A trailing-slash alias, handled by the policy.
         let index = match self.statics.get(path) {
             Some(&index) => index,
             None => *self.tree.at(path).map_err(|_| MatchError::NotFound)?.value,
         };
         let entry = self.entry(index).ok_or(MatchError::NotFound)?;
         let Some(target) = entry.alias_of else {
-            return Err(MatchError::NotFound);
+            // 405: the methods whose routes match the path, static or not (with one trie per
+            // method, one path can be served by several patterns).
+            let mut methods: Vec<Method> = entry.methods.iter().map(|m| m.method.clone()).collect();
+            for tree in self.methods.iter().flatten() {
+                if !methods.contains(&tree.method) && tree.tree.at(path).is_ok() {
+                    methods.push(tree.method.clone());
+                }
+            }
+            return Err(MatchError::MethodNotAllowed(AllowedMethods::new(&methods)));
         };
         match self.trailing_slash {
             TrailingSlash::Strict => Err(MatchError::NotFound),
@@ -612,12 +634,21 @@ impl<T> Router<T> {
                 location: toggle_trailing_slash(path),
             }),
             TrailingSlash::Ignore => {
-                let spans = entry.compiled.spans(path).ok_or(MatchError::NotFound)?;
                 let target = self.entry(target).ok_or(MatchError::NotFound)?;
-                let found = target
-                    .find(method)
+                let tag = self.tag(method);
+                let found = tag
+                    .and_then(|tag| target.find(tag))
+                    .or_else(|| {
+                        (tag == Some(HEAD_TAG))
+                            .then(|| target.find(GET_TAG))
+                            .flatten()
+                    })
                     .ok_or_else(|| MatchError::MethodNotAllowed(target.allowed.clone()))?;
-                self.matched(target, found, Params::new(&entry.names, path, spans))
+                self.matched(
+                    target,
+                    found,
+                    Params::new(&entry.names, &entry.compiled, path),
+                )
             }
         }
     }

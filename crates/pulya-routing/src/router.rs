@@ -558,32 +558,44 @@ impl<T> Router<T> {
         }
     }
 
-    /// The lookup proper, for one method: static map, then cache, then the method's trie.
-    /// `None` when the method's routes do not match the path.
-    #[inline]
+    /// The lookup proper, for one method: cache (when on), then static map, then the method's
+    /// trie. `None` when the method's routes do not match the path.
+    #[inline(always)]
     fn find_for_method(&self, tag: u16, path: &str) -> Option<(&PathEntry<T>, &MethodEntry<T>)> {
+        let Some(cache) = &self.cache else {
+            return self
+                .find_uncached(tag, path)
+                .map(|(_, entry, value)| (entry, value));
+        };
+        // Tags past 255 are not cached.
+        let Ok(slot) = u8::try_from(tag) else {
+            return self
+                .find_uncached(tag, path)
+                .map(|(_, entry, value)| (entry, value));
+        };
+        if let Some(index) = cache.get(slot, path) {
+            let entry = self.entry(index)?;
+            return Some((entry, entry.find(tag)?));
+        }
+        let (index, entry, value) = self.find_uncached(tag, path)?;
+        cache.put(slot, path, index);
+        Some((entry, value))
+    }
+
+    /// What `path` matches for the method `tag`: static map, then the method's trie.
+    #[inline(always)]
+    fn find_uncached(&self, tag: u16, path: &str) -> Option<(u32, &PathEntry<T>, &MethodEntry<T>)> {
         if let Some(&index) = self.statics.get(path) {
             let entry = self.entry(index)?;
             if let Some(value) = entry.find(tag) {
-                return Some((entry, value));
+                return Some((index, entry, value));
             }
             // The path has no static route for this method; one of its parameter routes may match.
         }
         let tree = self.methods.get(usize::from(tag))?.as_ref()?;
-        // Tags past 255 are not cached.
-        let cache = self.cache.as_ref().zip(u8::try_from(tag).ok());
-        let index = match cache.and_then(|(cache, slot)| cache.get(slot, path)) {
-            Some(index) => index,
-            None => {
-                let index = *tree.tree.at(path).ok()?.value;
-                if let Some((cache, slot)) = cache {
-                    cache.put(slot, path, index);
-                }
-                index
-            }
-        };
+        let index = *tree.tree.at(path).ok()?.value;
         let entry = self.entry(index)?;
-        Some((entry, entry.find(tag)?))
+        Some((index, entry, entry.find(tag)?))
     }
 
     #[inline]

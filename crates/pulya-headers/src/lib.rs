@@ -1,12 +1,16 @@
 //! A small header map for the few headers real requests carry.
 //!
-//! [`HeaderMap`] keeps `(name, value)` pairs in insertion order in one vector and finds names by a
-//! linear scan. Requests carry 5 to 15 headers; at those sizes a scan of a short vector is cheaper
-//! than hashing every name, which is what `http::HeaderMap` does.
+//! [`HeaderMap`] keeps `(name, value)` pairs in insertion order, inline up to
+//! [`INLINE_HEADERS`] entries, and finds names by a linear scan. Requests carry 5 to 15 headers;
+//! at those sizes a scan of a short vector beats hashing every name, which is what
+//! `http::HeaderMap` does (figures in docs/performance.md).
 //!
-//! Names are [`http::HeaderName`]s (lowercase; standard names are constants compared by tag) and
-//! values [`http::HeaderValue`]s, so a value can share the request's read buffer. The map converts
-//! both ways with `http::HeaderMap` without losing repeated names or their order.
+//! - Names are stored lowercase; standard names are `http::HeaderName` constants, so a lookup
+//!   by a constant compares a tag before any bytes. Lookups by `&str` ignore case.
+//! - Values are `http::HeaderValue`s: [`HeaderMap::parse`] slices them out of the raw request
+//!   bytes without copying.
+//! - Invalid names and values are refused with a [`HeaderError`], never stored.
+//! - Conversion with `http::HeaderMap` is lossless both ways, repeated names and order included.
 //!
 //! ```
 //! use pulya_headers::HeaderMap;
@@ -16,13 +20,17 @@
 //! map.insert(CONTENT_TYPE, "application/json".parse()?);
 //! map.append(ACCEPT, "text/html".parse()?);
 //! map.append(ACCEPT, "application/json".parse()?);
-//! assert_eq!(map.get(CONTENT_TYPE).unwrap(), "application/json");
-//! assert_eq!(map.get_all(ACCEPT).count(), 2);
+//! assert_eq!(map.content_type(), Some("application/json"));
+//! assert_eq!(map.get_all("Accept").count(), 2);
 //! let standard: http::HeaderMap = map.into();
 //! assert_eq!(standard.len(), 3);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod error;
 mod map;
+mod name;
 
-pub use map::{GetAll, HeaderMap};
+pub use error::HeaderError;
+pub use map::{HeaderMap, INLINE_HEADERS};
+pub use name::Key;

@@ -1,32 +1,138 @@
-//! The map itself.
+//! The map: entries in insertion order, inline up to [`INLINE_HEADERS`], found by a linear scan.
 
-use http::header::{AsHeaderName, HeaderName, HeaderValue};
+use std::fmt;
 
-/// Whether the stored (lowercase) `name` is `key`, which may be in any case.
-#[inline]
-fn same(name: &HeaderName, key: &str) -> bool {
-    name.as_str().eq_ignore_ascii_case(key)
-}
+use bytes::Bytes;
+use http::header::{HeaderName, HeaderValue};
+use smallvec::SmallVec;
+
+use crate::error::HeaderError;
+use crate::name::{Key, Name};
+
+/// How many entries a map holds without a heap allocation. Chosen by the `headers` benchmark
+/// (docs/performance.md): requests carry 5 to 15 headers.
+pub const INLINE_HEADERS: usize = 8;
 
 /// An ordered multimap from header names to values, searched linearly.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// Names are stored lowercase (standard names as `http::HeaderName` constants, compared by tag);
+/// a name may have several values, kept in insertion order. Values are `http::HeaderValue`s, so
+/// they can share the request's read buffer.
+#[derive(Clone, Default)]
 pub struct HeaderMap {
-    entries: Vec<(HeaderName, HeaderValue)>,
+    entries: SmallVec<[Entry; INLINE_HEADERS]>,
 }
 
+impl fmt::Debug for HeaderMap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+/// A stored header.
+#[derive(Clone)]
+struct Entry {
+    name: Name,
+    value: HeaderValue,
+}
+
+impl Entry {
+    fn new(name: Name, value: HeaderValue) -> Self {
+        Self { name, value }
+    }
+
+    #[inline]
+    fn is<K: Key>(&self, key: &K) -> bool {
+        key.matches_name(&self.name)
+    }
+}
+
+/// Two maps are equal when every name has the same values in the same order; the order of
+/// different names does not matter (as for `http::HeaderMap`).
+impl PartialEq for HeaderMap {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len()
+            && self.entries.iter().all(|e| {
+                let ours = self
+                    .entries
+                    .iter()
+                    .filter(|o| o.name == e.name)
+                    .map(|o| &o.value);
+                let theirs = other
+                    .entries
+                    .iter()
+                    .filter(|o| o.name == e.name)
+                    .map(|o| &o.value);
+                ours.eq(theirs)
+            })
+    }
+}
+
+impl Eq for HeaderMap {}
+
 impl HeaderMap {
-    /// An empty map; it allocates on the first insert.
-    pub const fn new() -> Self {
-        Self {
-            entries: Vec::new(),
-        }
+    /// An empty map. It allocates nothing until it holds more than [`INLINE_HEADERS`] entries.
+    pub fn new() -> Self {
+        Self::default()
     }
 
     /// An empty map with room for `capacity` entries.
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
-            entries: Vec::with_capacity(capacity),
+            entries: SmallVec::with_capacity(capacity),
         }
+    }
+
+    /// Parses a raw header block: `name: value` lines ended by `\r\n` (or `\n`), up to an empty
+    /// line or the end. Values are slices of `raw`, not copies; so are lowercase custom names.
+    ///
+    /// ```
+    /// use pulya_headers::HeaderMap;
+    ///
+    /// let raw = bytes::Bytes::from_static(b"Host: example.com\r\nX-Trace: abc\r\n\r\n");
+    /// let map = HeaderMap::parse(raw)?;
+    /// assert_eq!(map.host(), Some("example.com"));
+    /// assert_eq!(map.get("x-trace").unwrap(), "abc");
+    /// # Ok::<(), pulya_headers::HeaderError>(())
+    /// ```
+    pub fn parse(raw: Bytes) -> Result<Self, HeaderError> {
+        let mut map = HeaderMap::new();
+        let mut start = 0;
+        let mut line = 0;
+        while start < raw.len() {
+            line += 1;
+            let end = memchr(b'\n', &raw[start..]).map_or(raw.len(), |i| start + i);
+            let content_end = if end > start && raw[end - 1] == b'\r' {
+                end - 1
+            } else {
+                end
+            };
+            if content_end == start {
+                break;
+            }
+            let colon = memchr(b':', &raw[start..content_end])
+                .map(|i| start + i)
+                .ok_or(HeaderError::MissingColon { line })?;
+            let name = Name::parse(&raw, start, colon).ok_or_else(|| {
+                HeaderError::InvalidName(String::from_utf8_lossy(&raw[start..colon]).into_owned())
+            })?;
+            let (mut v_start, mut v_end) = (colon + 1, content_end);
+            while v_start < v_end && matches!(raw[v_start], b' ' | b'\t') {
+                v_start += 1;
+            }
+            while v_end > v_start && matches!(raw[v_end - 1], b' ' | b'\t') {
+                v_end -= 1;
+            }
+            let value =
+                HeaderValue::from_maybe_shared(raw.slice(v_start..v_end)).map_err(|_| {
+                    HeaderError::InvalidValue {
+                        name: name.as_str().to_owned(),
+                    }
+                })?;
+            map.entries.push(Entry::new(name, value));
+            start = end + 1;
+        }
+        Ok(map)
     }
 
     /// The number of entries (a name with two values counts twice).
@@ -40,102 +146,143 @@ impl HeaderMap {
     }
 
     /// The first value of `name`.
-    pub fn get<K: AsHeaderName>(&self, name: K) -> Option<&HeaderValue> {
-        let name = name.as_str();
-        self.entries
-            .iter()
-            .find(|(n, _)| same(n, name))
-            .map(|(_, v)| v)
+    #[inline]
+    pub fn get<K: Key>(&self, name: K) -> Option<&HeaderValue> {
+        self.entries.iter().find(|e| e.is(&name)).map(|e| &e.value)
     }
 
     /// Every value of `name`, in insertion order.
-    pub fn get_all<K: AsHeaderName>(&self, name: K) -> GetAll<'_> {
-        GetAll {
-            entries: self.entries.iter(),
-            name: name.as_str().to_owned(),
-        }
+    pub fn get_all<K: Key>(&self, name: K) -> impl Iterator<Item = &HeaderValue> {
+        self.entries
+            .iter()
+            .filter(move |e| e.is(&name))
+            .map(|e| &e.value)
     }
 
     /// Whether `name` has at least one value.
-    pub fn contains_key<K: AsHeaderName>(&self, name: K) -> bool {
+    pub fn contains_key<K: Key>(&self, name: K) -> bool {
         self.get(name).is_some()
     }
 
     /// Replaces every value of `name` with `value`, returning the first value it had.
     pub fn insert(&mut self, name: HeaderName, value: HeaderValue) -> Option<HeaderValue> {
         let old = self.remove(&name);
-        self.entries.push((name, value));
+        self.append(name, value);
         old
     }
 
     /// Adds `value` after the existing values of `name`.
     pub fn append(&mut self, name: HeaderName, value: HeaderValue) {
-        self.entries.push((name, value));
+        self.entries
+            .push(Entry::new(Name::from_header_name(name), value));
+    }
+
+    /// Adds a header from text, checking the name and the value: an invalid one is an error and
+    /// is not stored.
+    pub fn try_append(&mut self, name: &str, value: &str) -> Result<(), HeaderError> {
+        let raw = Bytes::copy_from_slice(name.as_bytes());
+        let name = Name::parse(&raw, 0, raw.len())
+            .ok_or_else(|| HeaderError::InvalidName(name.to_owned()))?;
+        let value = HeaderValue::from_str(value).map_err(|_| HeaderError::InvalidValue {
+            name: name.as_str().to_owned(),
+        })?;
+        self.entries.push(Entry::new(name, value));
+        Ok(())
     }
 
     /// Removes every value of `name`, returning the first.
-    pub fn remove<K: AsHeaderName>(&mut self, name: K) -> Option<HeaderValue> {
-        let name = name.as_str().to_owned();
-        let mut first = None;
-        self.entries.retain_mut(|(n, v)| {
-            if !same(n, &name) {
-                return true;
-            }
-            if first.is_none() {
-                first = Some(std::mem::replace(v, HeaderValue::from_static("")));
-            }
-            false
-        });
-        first
+    pub fn remove<K: Key>(&mut self, name: K) -> Option<HeaderValue> {
+        let first = self.entries.iter().position(|e| e.is(&name))?;
+        let value = self.entries.remove(first).value;
+        self.entries.retain(|e| !e.is(&name));
+        Some(value)
     }
 
-    /// The entries in insertion order.
-    pub fn iter(&self) -> impl Iterator<Item = (&HeaderName, &HeaderValue)> {
-        self.entries.iter().map(|(n, v)| (n, v))
+    /// The entries in insertion order, names lowercase.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &HeaderValue)> {
+        self.entries.iter().map(|e| (e.name.as_str(), &e.value))
     }
 
     /// Removes and yields every entry in insertion order.
     pub fn drain(&mut self) -> impl Iterator<Item = (HeaderName, HeaderValue)> + '_ {
-        self.entries.drain(..)
-    }
-}
-
-/// The values of one name, from [`HeaderMap::get_all`].
-#[derive(Debug)]
-pub struct GetAll<'a> {
-    entries: std::slice::Iter<'a, (HeaderName, HeaderValue)>,
-    name: String,
-}
-
-impl<'a> Iterator for GetAll<'a> {
-    type Item = &'a HeaderValue;
-
-    fn next(&mut self) -> Option<&'a HeaderValue> {
-        let name = self.name.as_str();
         self.entries
-            .by_ref()
-            .find(|(n, _)| same(n, name))
-            .map(|(_, v)| v)
+            .drain(..)
+            .map(|e| (e.name.to_header_name(), e.value))
     }
+
+    fn text<K: Key>(&self, name: K) -> Option<&str> {
+        self.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// `Content-Type`, if present and visible ASCII.
+    pub fn content_type(&self) -> Option<&str> {
+        self.text(&http::header::CONTENT_TYPE)
+    }
+
+    /// `Content-Length` as a number; `None` when absent or not a plain decimal number.
+    pub fn content_length(&self) -> Option<u64> {
+        let value = self.get(&http::header::CONTENT_LENGTH)?.as_bytes();
+        if value.is_empty() || !value.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        std::str::from_utf8(value).ok()?.parse().ok()
+    }
+
+    /// `Accept`, if present and visible ASCII.
+    pub fn accept(&self) -> Option<&str> {
+        self.text(&http::header::ACCEPT)
+    }
+
+    /// `Host`, if present and visible ASCII.
+    pub fn host(&self) -> Option<&str> {
+        self.text(&http::header::HOST)
+    }
+
+    /// `Authorization`, if present and visible ASCII.
+    pub fn authorization(&self) -> Option<&str> {
+        self.text(&http::header::AUTHORIZATION)
+    }
+
+    /// Every `Cookie` header, in order (HTTP/2 clients may split cookies over several).
+    pub fn cookies(&self) -> impl Iterator<Item = &str> {
+        self.get_all(&http::header::COOKIE)
+            .filter_map(|v| v.to_str().ok())
+    }
+
+    /// `Connection`, if present and visible ASCII.
+    pub fn connection(&self) -> Option<&str> {
+        self.text(&http::header::CONNECTION)
+    }
+
+    /// `User-Agent`, if present and visible ASCII.
+    pub fn user_agent(&self) -> Option<&str> {
+        self.text(&http::header::USER_AGENT)
+    }
+}
+
+fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
+    haystack.iter().position(|&b| b == needle)
 }
 
 impl Extend<(HeaderName, HeaderValue)> for HeaderMap {
     fn extend<I: IntoIterator<Item = (HeaderName, HeaderValue)>>(&mut self, iter: I) {
-        self.entries.extend(iter);
+        for (name, value) in iter {
+            self.append(name, value);
+        }
     }
 }
 
 impl FromIterator<(HeaderName, HeaderValue)> for HeaderMap {
     fn from_iter<I: IntoIterator<Item = (HeaderName, HeaderValue)>>(iter: I) -> Self {
-        Self {
-            entries: iter.into_iter().collect(),
-        }
+        let mut map = HeaderMap::new();
+        map.extend(iter);
+        map
     }
 }
 
 impl From<http::HeaderMap> for HeaderMap {
     fn from(map: http::HeaderMap) -> Self {
-        let mut entries = Vec::with_capacity(map.len());
+        let mut out = HeaderMap::with_capacity(map.len());
         let mut last: Option<HeaderName> = None;
         for (name, value) in map {
             // `http::HeaderMap`'s owning iterator names each key once, before its first value.
@@ -143,17 +290,17 @@ impl From<http::HeaderMap> for HeaderMap {
                 last = Some(name);
             }
             if let Some(name) = &last {
-                entries.push((name.clone(), value));
+                out.append(name.clone(), value);
             }
         }
-        Self { entries }
+        out
     }
 }
 
 impl From<HeaderMap> for http::HeaderMap {
-    fn from(map: HeaderMap) -> Self {
-        let mut out = http::HeaderMap::with_capacity(map.entries.len());
-        for (name, value) in map.entries {
+    fn from(mut map: HeaderMap) -> Self {
+        let mut out = http::HeaderMap::with_capacity(map.len());
+        for (name, value) in map.drain() {
             out.append(name, value);
         }
         out

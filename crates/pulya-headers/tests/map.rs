@@ -1,7 +1,8 @@
-//! Behaviour of the header map and its conversions.
+//! Behaviour of the header map: operations, parsing, errors, conversions, typed accessors.
 
+use bytes::Bytes;
 use http::header::{self, HeaderName, HeaderValue};
-use pulya_headers::HeaderMap;
+use pulya_headers::{HeaderError, HeaderMap, INLINE_HEADERS};
 
 fn v(s: &'static str) -> HeaderValue {
     HeaderValue::from_static(s)
@@ -17,7 +18,7 @@ fn insert_append_get_remove() {
     assert_eq!(m.len(), 3);
     assert_eq!(m.get("Accept").unwrap(), "a");
     assert_eq!(
-        m.get_all(header::ACCEPT).collect::<Vec<_>>(),
+        m.get_all(&header::ACCEPT).collect::<Vec<_>>(),
         [&v("a"), &v("b")]
     );
     assert_eq!(m.insert(header::ACCEPT, v("c")), Some(v("a")));
@@ -26,6 +27,79 @@ fn insert_append_get_remove() {
     assert!(!m.contains_key(header::ACCEPT));
     assert!(m.contains_key("HOST"));
     assert_eq!(m.remove("x-none"), None);
+}
+
+#[test]
+fn parse_a_raw_block_without_copying_values() {
+    let raw = Bytes::from_static(
+        b"Host: example.com\r\nUser-Agent: curl/8\r\nAccept: */*\r\nx-trace:  abc \r\n\
+          X-Mixed: 1\r\nCookie: a=1\r\ncookie: b=2\r\nX-Empty:\r\n\r\nbody",
+    );
+    let map = HeaderMap::parse(raw.clone()).unwrap();
+    assert_eq!(map.len(), 8);
+    assert_eq!(map.host(), Some("example.com"));
+    assert_eq!(map.user_agent(), Some("curl/8"));
+    assert_eq!(map.accept(), Some("*/*"));
+    assert_eq!(map.get("X-TRACE").unwrap(), "abc");
+    assert_eq!(map.cookies().collect::<Vec<_>>(), ["a=1", "b=2"]);
+    assert_eq!(map.get("x-empty").unwrap(), "");
+    let names: Vec<&str> = map.iter().map(|(n, _)| n).collect();
+    assert_eq!(
+        names,
+        [
+            "host",
+            "user-agent",
+            "accept",
+            "x-trace",
+            "x-mixed",
+            "cookie",
+            "cookie",
+            "x-empty"
+        ]
+    );
+    // The value bytes are the raw buffer's, not a copy.
+    let value = map.get("x-trace").unwrap().as_bytes();
+    let within = raw.as_ptr() as usize..raw.as_ptr() as usize + raw.len();
+    assert!(within.contains(&(value.as_ptr() as usize)));
+}
+
+#[test]
+fn invalid_names_and_values_are_errors_and_not_stored() {
+    assert_eq!(
+        HeaderMap::parse(Bytes::from_static(b"Bad Name: x\r\n")).unwrap_err(),
+        HeaderError::InvalidName("Bad Name".into())
+    );
+    assert_eq!(
+        HeaderMap::parse(Bytes::from_static(b"x-a: ok\r\nx-b: bad\x01value\r\n")).unwrap_err(),
+        HeaderError::InvalidValue { name: "x-b".into() }
+    );
+    assert_eq!(
+        HeaderMap::parse(Bytes::from_static(b"x-a: ok\r\nno colon\r\n")).unwrap_err(),
+        HeaderError::MissingColon { line: 2 }
+    );
+    assert!(HeaderMap::parse(Bytes::from_static(b": empty name\r\n")).is_err());
+    let mut m = HeaderMap::new();
+    assert!(m.try_append("x-ok", "fine").is_ok());
+    assert!(m.try_append("x(bad)", "v").is_err());
+    assert!(m.try_append("x-ctl", "a\nb").is_err());
+    assert_eq!(m.len(), 1);
+}
+
+#[test]
+fn typed_accessors() {
+    let mut m = HeaderMap::new();
+    assert_eq!(m.content_length(), None);
+    m.try_append("Content-Length", "42").unwrap();
+    m.try_append("content-type", "application/json").unwrap();
+    m.try_append("Authorization", "Bearer t").unwrap();
+    m.try_append("Connection", "keep-alive").unwrap();
+    assert_eq!(m.content_length(), Some(42));
+    assert_eq!(m.content_type(), Some("application/json"));
+    assert_eq!(m.authorization(), Some("Bearer t"));
+    assert_eq!(m.connection(), Some("keep-alive"));
+    let mut bad = HeaderMap::new();
+    bad.try_append("content-length", "+42").unwrap();
+    assert_eq!(bad.content_length(), None);
 }
 
 #[test]
@@ -49,6 +123,7 @@ fn zero_and_two_hundred_headers() {
     let many: HeaderMap = (0..200)
         .map(|i| (format!("x-h{i}").parse::<HeaderName>().unwrap(), v("x")))
         .collect();
+    const { assert!(200 > INLINE_HEADERS) };
     assert_eq!(many.len(), 200);
     assert!(many.contains_key("x-h199"));
     let mut drained = many.clone();

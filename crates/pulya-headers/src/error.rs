@@ -1,0 +1,33 @@
+//! Errors: names and values that HTTP does not allow are refused, never stored.
+
+use std::fmt;
+
+/// Why a header was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HeaderError {
+    /// The name is empty or has a byte that is not an HTTP token character.
+    InvalidName(String),
+    /// The value has a control character (other than tab) or a byte HTTP does not allow.
+    InvalidValue {
+        /// The header's name.
+        name: String,
+    },
+    /// A line of a raw header block has no `:`.
+    MissingColon {
+        /// The line's number, from 1.
+        line: usize,
+    },
+}
+
+impl fmt::Display for HeaderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidName(name) => write!(f, "invalid header name {name:?}"),
+            Self::InvalidValue { name } => write!(f, "invalid value for header `{name}`"),
+            Self::MissingColon { line } => write!(f, "header line {line} has no `:`"),
+        }
+    }
+}
+
+impl std::error::Error for HeaderError {}

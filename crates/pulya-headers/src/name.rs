@@ -1,0 +1,204 @@
+//! Header names as the map stores them, and what a lookup may be keyed by.
+
+use bytes::Bytes;
+use http::header::{self, HeaderName};
+
+/// A stored name, always lowercase: a standard name as `http`'s constant (compared by tag), any
+/// other as its bytes, shared with the request's buffer when it arrived lowercase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(
+    unreachable_pub,
+    reason = "named by the sealed `Key` trait; its module is private"
+)]
+pub enum Name {
+    Standard(HeaderName),
+    Custom(Bytes),
+}
+
+impl Name {
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            Name::Standard(name) => name.as_str(),
+            // Custom names are validated tokens: ASCII, so UTF-8.
+            Name::Custom(bytes) => std::str::from_utf8(bytes).unwrap_or_default(),
+        }
+    }
+
+    pub(crate) fn to_header_name(&self) -> HeaderName {
+        match self {
+            Name::Standard(name) => name.clone(),
+            Name::Custom(bytes) => {
+                HeaderName::from_bytes(bytes).expect("a validated lowercase token")
+            }
+        }
+    }
+
+    /// From an `http` name: standard names stay constants, custom ones become their bytes.
+    pub(crate) fn from_header_name(name: HeaderName) -> Self {
+        if standard(name.as_str().as_bytes()).is_some() {
+            Name::Standard(name)
+        } else {
+            Name::Custom(Bytes::copy_from_slice(name.as_str().as_bytes()))
+        }
+    }
+
+    /// From raw bytes (any case), validated as an HTTP token. `raw` is the buffer the bytes live
+    /// in, so that a lowercase custom name is kept without a copy.
+    pub(crate) fn parse(raw: &Bytes, start: usize, end: usize) -> Option<Name> {
+        let bytes = &raw[start..end];
+        if bytes.is_empty() {
+            return None;
+        }
+        // One pass: validate and lowercase through the table.
+        let mut lower = [0u8; 32];
+        let mut changed = false;
+        for (i, &b) in bytes.iter().enumerate() {
+            let l = TOKEN_LOWER[usize::from(b)];
+            if l == 0 {
+                return None;
+            }
+            changed |= l != b;
+            if let Some(slot) = lower.get_mut(i) {
+                *slot = l;
+            }
+        }
+        if bytes.len() <= lower.len() {
+            if let Some(name) = standard(&lower[..bytes.len()]) {
+                return Some(Name::Standard(name));
+            }
+        }
+        Some(Name::Custom(if changed {
+            Bytes::from(bytes.to_ascii_lowercase())
+        } else {
+            raw.slice(start..end)
+        }))
+    }
+}
+
+/// The standard names that requests and responses commonly carry, recognised from lowercase
+/// bytes with one `match` (the compiler turns it into a switch on the length, then compares).
+pub(crate) fn standard(lower: &[u8]) -> Option<HeaderName> {
+    Some(match lower {
+        b"host" => header::HOST,
+        b"accept" => header::ACCEPT,
+        b"accept-encoding" => header::ACCEPT_ENCODING,
+        b"accept-language" => header::ACCEPT_LANGUAGE,
+        b"accept-charset" => header::ACCEPT_CHARSET,
+        b"authorization" => header::AUTHORIZATION,
+        b"cache-control" => header::CACHE_CONTROL,
+        b"connection" => header::CONNECTION,
+        b"content-encoding" => header::CONTENT_ENCODING,
+        b"content-length" => header::CONTENT_LENGTH,
+        b"content-type" => header::CONTENT_TYPE,
+        b"cookie" => header::COOKIE,
+        b"date" => header::DATE,
+        b"etag" => header::ETAG,
+        b"expect" => header::EXPECT,
+        b"if-match" => header::IF_MATCH,
+        b"if-modified-since" => header::IF_MODIFIED_SINCE,
+        b"if-none-match" => header::IF_NONE_MATCH,
+        b"location" => header::LOCATION,
+        b"origin" => header::ORIGIN,
+        b"pragma" => header::PRAGMA,
+        b"range" => header::RANGE,
+        b"referer" => header::REFERER,
+        b"server" => header::SERVER,
+        b"set-cookie" => header::SET_COOKIE,
+        b"te" => header::TE,
+        b"transfer-encoding" => header::TRANSFER_ENCODING,
+        b"upgrade" => header::UPGRADE,
+        b"upgrade-insecure-requests" => header::UPGRADE_INSECURE_REQUESTS,
+        b"user-agent" => header::USER_AGENT,
+        b"vary" => header::VARY,
+        _ => return None,
+    })
+}
+
+/// For each byte: its lowercase form if it is a `tchar` (RFC 9110, section 5.6.2), else 0.
+static TOKEN_LOWER: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        let token = c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'|'
+                    | b'~'
+            );
+        if token {
+            table[b] = c.to_ascii_lowercase();
+        }
+        b += 1;
+    }
+    table
+};
+
+/// What a lookup can be keyed by: an `http::HeaderName` (a standard one compares by tag) or a
+/// string in any case.
+pub trait Key: key::Sealed {}
+
+pub(crate) mod key {
+    use super::Name;
+
+    /// The comparison behind [`Key`](super::Key); sealed so the map's name type stays private.
+    pub trait Sealed {
+        fn matches_name(&self, name: &Name) -> bool;
+    }
+}
+
+impl Key for HeaderName {}
+impl Key for &HeaderName {}
+impl Key for &str {}
+impl Key for String {}
+impl Key for &String {}
+
+impl key::Sealed for HeaderName {
+    #[inline]
+    fn matches_name(&self, name: &Name) -> bool {
+        match name {
+            Name::Standard(standard) => standard == self,
+            Name::Custom(bytes) => bytes == self.as_str().as_bytes(),
+        }
+    }
+}
+
+impl key::Sealed for &HeaderName {
+    #[inline]
+    fn matches_name(&self, name: &Name) -> bool {
+        (*self).matches_name(name)
+    }
+}
+
+impl key::Sealed for &str {
+    #[inline]
+    fn matches_name(&self, name: &Name) -> bool {
+        name.as_str().eq_ignore_ascii_case(self)
+    }
+}
+
+impl key::Sealed for String {
+    #[inline]
+    fn matches_name(&self, name: &Name) -> bool {
+        name.as_str().eq_ignore_ascii_case(self)
+    }
+}
+
+impl key::Sealed for &String {
+    #[inline]
+    fn matches_name(&self, name: &Name) -> bool {
+        name.as_str().eq_ignore_ascii_case(self)
+    }
+}

@@ -72,11 +72,6 @@ impl PathParams {
             Some((&**name, path.get(start as usize..end as usize)?))
         })
     }
-
-    /// The number of parameters.
-    pub(crate) fn len(&self) -> usize {
-        self.len
-    }
 }
 
 /// The per-request context handed to extractors next to the request.

@@ -7,6 +7,7 @@ use http::request::Parts;
 use percent_encoding::percent_decode_str;
 use serde::de::{self, DeserializeOwned, IntoDeserializer, Visitor};
 use serde::forward_to_deserialize_any;
+use smallvec::SmallVec;
 
 use super::{FromRequestParts, Rejection};
 use crate::RequestContext;
@@ -31,7 +32,8 @@ impl<T: DeserializeOwned> FromRequestParts for Path<T> {
     type Rejection = Rejection;
 
     async fn from_request_parts(parts: &mut Parts, cx: &RequestContext) -> Result<Self, Rejection> {
-        let mut params = Vec::with_capacity(cx.params.len());
+        // Inline for up to four parameters: no allocation for the list itself.
+        let mut params: SmallVec<[Param<'_>; 4]> = SmallVec::new();
         for item in cx.params.iter(parts.uri.path()) {
             let (name, raw) = item.ok_or_else(|| {
                 Rejection::internal(

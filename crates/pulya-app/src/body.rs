@@ -6,33 +6,28 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http_body::{Frame, SizeHint};
-use http_body_util::BodyExt;
-use pulya_responses::BoxError;
+use pulya_responses::{Body, BoxError};
 
-type BoxBody = Pin<Box<dyn http_body::Body<Data = Bytes, Error = BoxError> + Send>>;
-
-/// The body of a [`Request`](crate::Request): hyper's incoming stream, one buffer, or any other
-/// body (boxed).
+/// The body of a [`Request`](crate::Request): hyper's incoming stream, or any [`Body`] (empty,
+/// one buffer, or boxed).
 ///
-/// The server wraps hyper's body without boxing it; the test client uses `Full`.
+/// The server wraps hyper's body without boxing it; the test client uses one buffer.
 pub struct RequestBody(Kind);
 
 enum Kind {
-    Empty,
-    Full(Option<Bytes>),
     Incoming(hyper::body::Incoming),
-    Boxed(BoxBody),
+    Other(Body),
 }
 
 impl RequestBody {
     /// An empty body.
     pub const fn empty() -> Self {
-        Self(Kind::Empty)
+        Self(Kind::Other(Body::empty()))
     }
 
     /// A body of one buffer.
     pub fn full(bytes: impl Into<Bytes>) -> Self {
-        Self(Kind::Full(Some(bytes.into())))
+        Self(Kind::Other(Body::full(bytes)))
     }
 
     /// Any other body, boxed.
@@ -41,13 +36,19 @@ impl RequestBody {
         B: http_body::Body<Data = Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
     {
-        Self(Kind::Boxed(Box::pin(body.map_err(Into::into))))
+        Self(Kind::Other(Body::new(body)))
     }
 }
 
 impl From<hyper::body::Incoming> for RequestBody {
     fn from(body: hyper::body::Incoming) -> Self {
         Self(Kind::Incoming(body))
+    }
+}
+
+impl From<Body> for RequestBody {
+    fn from(body: Body) -> Self {
+        Self(Kind::Other(body))
     }
 }
 
@@ -59,13 +60,10 @@ impl Default for RequestBody {
 
 impl fmt::Debug for RequestBody {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let kind = match &self.0 {
-            Kind::Empty => "Empty",
-            Kind::Full(_) => "Full",
-            Kind::Incoming(_) => "Incoming",
-            Kind::Boxed(_) => "Boxed",
-        };
-        write!(f, "RequestBody::{kind}")
+        match &self.0 {
+            Kind::Incoming(_) => f.write_str("RequestBody::Incoming"),
+            Kind::Other(body) => f.debug_tuple("RequestBody").field(body).finish(),
+        }
     }
 }
 
@@ -78,28 +76,22 @@ impl http_body::Body for RequestBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         match &mut self.0 {
-            Kind::Empty => Poll::Ready(None),
-            Kind::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
             Kind::Incoming(body) => Pin::new(body).poll_frame(cx).map_err(Into::into),
-            Kind::Boxed(body) => body.as_mut().poll_frame(cx),
+            Kind::Other(body) => Pin::new(body).poll_frame(cx),
         }
     }
 
     fn is_end_stream(&self) -> bool {
         match &self.0 {
-            Kind::Empty => true,
-            Kind::Full(bytes) => bytes.is_none(),
             Kind::Incoming(body) => body.is_end_stream(),
-            Kind::Boxed(body) => body.is_end_stream(),
+            Kind::Other(body) => body.is_end_stream(),
         }
     }
 
     fn size_hint(&self) -> SizeHint {
         match &self.0 {
-            Kind::Empty => SizeHint::with_exact(0),
-            Kind::Full(bytes) => SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64)),
             Kind::Incoming(body) => body.size_hint(),
-            Kind::Boxed(body) => body.size_hint(),
+            Kind::Other(body) => body.size_hint(),
         }
     }
 }

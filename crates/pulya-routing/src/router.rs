@@ -297,9 +297,7 @@ impl<T> Router<T> {
         value: T,
         constraints: Constraints,
     ) -> Result<(), InsertError> {
-        let names = param_names(path);
-        let rules = compile(path, &names, &Constraints::new(), &constraints)?;
-        self.insert_compiled(method, path, names, value, rules)
+        self.group("").insert_with(method, path, value, constraints)
     }
 
     fn insert_compiled(

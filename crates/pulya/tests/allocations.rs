@@ -4,43 +4,15 @@
 //! allocation to these paths fails here.
 #![allow(unsafe_code)]
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::future::Future;
 use std::pin::pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
 
 use pulya::prelude::*;
 use pulya::{RequestBody, Response};
 use serde::Serialize;
 
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every call is forwarded to the system allocator with the same arguments; the counter
-// is a side effect that touches no memory the allocator hands out.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, which we pass on.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from `System` through `alloc`/`realloc` above.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: as for `dealloc`; the new size is the caller's, as `GlobalAlloc` asks.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
+include!("../../../benches/src/counting_alloc.rs");
 
 #[derive(Serialize)]
 struct Message {
@@ -63,15 +35,14 @@ fn request(path: &'static str) -> Request {
 }
 
 /// Allocations made by the app for one request, after a warm-up request.
-fn allocations(app: &pulya::AppService, path: &'static str) -> usize {
+fn request_allocations(app: &pulya::AppService, path: &'static str) -> usize {
     let warm: Response = block_on(app.call(request(path)));
     assert_eq!(warm.status(), StatusCode::OK, "{path}");
     let req = request(path);
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
-    let res = block_on(app.call(req));
-    let after = ALLOCATIONS.load(Ordering::Relaxed);
+    let mut res = None;
+    let n = allocations(|| res = Some(block_on(app.call(req))));
     drop(res);
-    after - before
+    n
 }
 
 // One test function: the counter is global, and tests in one binary run on several threads.
@@ -88,9 +59,9 @@ fn allocations_per_request() {
         .build()
         .unwrap();
     let measured = [
-        ("/plaintext", allocations(&app, "/plaintext")),
-        ("/json", allocations(&app, "/json")),
-        ("/users/{id}", allocations(&app, "/users/42")),
+        ("/plaintext", request_allocations(&app, "/plaintext")),
+        ("/json", request_allocations(&app, "/json")),
+        ("/users/{id}", request_allocations(&app, "/users/42")),
     ];
     // The budget, allocation by allocation:
     // - every route: the handler's boxed future (1) and the response's `http::HeaderMap`, which

@@ -11,7 +11,7 @@ use std::task::{Context, Poll};
 use http::{HeaderValue, Method, StatusCode, header};
 use http_body::Body as _;
 use pulya_responses::{Body, ErrorResponse, IntoResponse, Response};
-use pulya_routing::{InsertError, MatchError, Route, Router, join_paths};
+use pulya_routing::{InsertError, MatchError, Route, Router, TrailingSlash, join_paths};
 
 use crate::context::{PathParams, Shared};
 use crate::handler::{BoxFuture, BoxedHandler, Handler, boxed};
@@ -124,6 +124,8 @@ pub struct App {
     states: Vec<(TypeId, Box<dyn Any + Send + Sync>)>,
     middleware: Vec<Arc<dyn Middleware>>,
     body_limit: usize,
+    trailing_slash: TrailingSlash,
+    route_cache: usize,
 }
 
 impl Default for App {
@@ -152,6 +154,8 @@ impl App {
             states: Vec::new(),
             middleware: Vec::new(),
             body_limit: DEFAULT_BODY_LIMIT,
+            trailing_slash: TrailingSlash::Strict,
+            route_cache: 0,
         }
     }
 
@@ -186,10 +190,28 @@ impl App {
         self
     }
 
+    /// What a path that differs from a route only by a trailing slash gets: 404 (`Strict`, the
+    /// default), a `308 Permanent Redirect` to the route's form (`Redirect`, query string kept),
+    /// or the route itself (`Ignore`).
+    pub fn trailing_slash(mut self, policy: TrailingSlash) -> Self {
+        self.trailing_slash = policy;
+        self
+    }
+
+    /// Keeps the matches of recent dynamic paths in a per-thread cache of `capacity` slots
+    /// (`0`, the default, for none). It pays when traffic repeats paths; see
+    /// `pulya_routing::Router::set_cache_capacity` and docs/performance.md.
+    pub fn route_cache(mut self, capacity: usize) -> Self {
+        self.route_cache = capacity;
+        self
+    }
+
     /// Inserts the routes and freezes the app. Fails with every route that could not be
     /// inserted (a conflict, a duplicate, a malformed path), each named.
     pub fn build(self) -> Result<AppService, BuildError> {
         let mut router = Router::new();
+        router.set_trailing_slash(self.trailing_slash);
+        router.set_cache_capacity(self.route_cache);
         let mut errors = Vec::new();
         for def in self.routes {
             if let Err(err) = router.insert(def.method, &def.path, def.handler) {

@@ -45,6 +45,7 @@ pub use context::RequestContext;
 pub use handler::{BoxFuture, Handler};
 pub use middleware::{Middleware, Next};
 pub use pulya_responses::{Body, ErrorResponse, Html, IntoResponse, Json, Response};
+pub use pulya_routing::TrailingSlash;
 pub use test_client::{TestClient, TestRequest, TestResponse};
 
 /// The request type of Pulya: an [`http::Request`] with a [`RequestBody`].

@@ -459,3 +459,25 @@ async fn optional_extractors() {
     assert_eq!(client.get("/7").send().await.text(), "7");
     assert_eq!(client.get("/x").send().await.text(), "none");
 }
+
+#[tokio::test]
+async fn trailing_slash_redirect_and_route_cache() {
+    use pulya_routing::TrailingSlash;
+    let client = App::new()
+        .trailing_slash(TrailingSlash::Redirect)
+        .route_cache(64)
+        .get("/users", || async { "users" })
+        .get("/users/{id}", |Path(id): Path<u32>| async move {
+            id.to_string()
+        })
+        .test_client();
+    let res = client.get("/users/?page=2").send().await;
+    assert_eq!(res.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(res.header("location"), Some("/users?page=2"));
+    for id in [1, 2, 1] {
+        assert_eq!(
+            client.get(&format!("/users/{id}")).send().await.text(),
+            id.to_string()
+        );
+    }
+}

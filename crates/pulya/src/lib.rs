@@ -31,7 +31,7 @@
 pub use pulya_app::{
     App, AppService, Body, BoxFuture, BuildError, DEFAULT_BODY_LIMIT, ErrorResponse, Group,
     Handler, Html, IntoResponse, Json, Request, RequestBody, RequestContext, Response,
-    ResponseFuture, TestClient, TestRequest, TestResponse, extract,
+    ResponseFuture, TestClient, TestRequest, TestResponse, TrailingSlash, extract,
 };
 #[cfg(feature = "server")]
 pub use pulya_server::{ServeError, Server};

@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 
 use http::{HeaderValue, Method, StatusCode, header};
 use http_body::Body as _;
-use pulya_responses::{Body, ErrorResponse, IntoResponse, Response};
+use pulya_responses::{Body, ErrorPages, ErrorResponse, IntoResponse, Response};
 use pulya_routing::{InsertError, MatchError, Route, Router, TrailingSlash, join_paths};
 
 use crate::context::{PathParams, Shared};
@@ -126,6 +126,7 @@ pub struct App {
     body_limit: usize,
     trailing_slash: TrailingSlash,
     route_cache: usize,
+    pages: ErrorPages,
 }
 
 impl Default for App {
@@ -156,6 +157,7 @@ impl App {
             body_limit: DEFAULT_BODY_LIMIT,
             trailing_slash: TrailingSlash::Strict,
             route_cache: 0,
+            pages: ErrorPages::default(),
         }
     }
 
@@ -206,6 +208,13 @@ impl App {
         self
     }
 
+    /// The pages of the app's own errors (404 without a route, 405, the 500 of a panic),
+    /// pre-encoded; replace them for HTML error pages, say. Default: Pulya's JSON error bodies.
+    pub fn error_pages(mut self, pages: ErrorPages) -> Self {
+        self.pages = pages;
+        self
+    }
+
     /// Inserts the routes and freezes the app. Fails with every route that could not be
     /// inserted (a conflict, a duplicate, a malformed path), each named.
     pub fn build(self) -> Result<AppService, BuildError> {
@@ -225,6 +234,7 @@ impl App {
             router,
             fallback: self.fallback,
             middleware: self.middleware.into(),
+            pages: self.pages,
             shared: Arc::new(Shared {
                 body_limit: self.body_limit,
                 states: self.states,
@@ -277,6 +287,7 @@ pub(crate) struct Inner {
     router: Router<BoxedHandler>,
     fallback: Option<BoxedHandler>,
     pub(crate) middleware: Arc<[Arc<dyn Middleware>]>,
+    pages: ErrorPages,
     shared: Arc<Shared>,
 }
 
@@ -317,21 +328,10 @@ impl Inner {
                     };
                     Routed::Pending(handler(req, cx))
                 }
-                None => Routed::Ready(
-                    ErrorResponse::new(StatusCode::NOT_FOUND, "no route matches the path")
-                        .into_response(),
-                ),
+                None => Routed::Ready(self.pages.response(StatusCode::NOT_FOUND)),
             },
             Err(MatchError::MethodNotAllowed(allowed)) => {
-                let mut res = ErrorResponse::new(
-                    StatusCode::METHOD_NOT_ALLOWED,
-                    format!("method {} is not allowed on this path", req.method()),
-                )
-                .into_response();
-                if let Ok(value) = HeaderValue::from_str(allowed.header_value()) {
-                    res.headers_mut().insert(header::ALLOW, value);
-                }
-                Routed::Ready(res)
+                Routed::Ready(self.pages.method_not_allowed(allowed.header_value()))
             }
             Err(MatchError::Redirect { location }) => {
                 let location = match req.uri().query() {
@@ -351,9 +351,7 @@ impl Inner {
                 )
                 .into_response(),
             ),
-            Err(other) => Routed::Ready(
-                ErrorResponse::new(StatusCode::NOT_FOUND, other.to_string()).into_response(),
-            ),
+            Err(_) => Routed::Ready(self.pages.response(StatusCode::NOT_FOUND)),
         }
     }
 }
@@ -379,7 +377,8 @@ impl AppService {
     pub fn call(&self, req: Request) -> ResponseFuture {
         let head = req.method() == Method::HEAD;
         ResponseFuture {
-            state: State::Start(Some((Arc::clone(&self.inner), req))),
+            inner: Arc::clone(&self.inner),
+            state: State::Start(Some(req)),
             head,
         }
     }
@@ -397,6 +396,7 @@ impl AppService {
 
 /// The future of [`AppService::call`].
 pub struct ResponseFuture {
+    inner: Arc<Inner>,
     state: State,
     head: bool,
 }
@@ -406,7 +406,7 @@ pub struct ResponseFuture {
     reason = "the request is held inline until the first poll; boxing it would cost an allocation per request"
 )]
 enum State {
-    Start(Option<(Arc<Inner>, Request)>),
+    Start(Option<Request>),
     Running(BoxFuture<'static, Response>),
 }
 
@@ -422,8 +422,10 @@ impl Future for ResponseFuture {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
         let this = &mut *self;
         if let State::Start(start) = &mut this.state {
-            let Some((inner, req)) = start.take() else {
-                return Poll::Ready(panicked(Box::new("ResponseFuture polled after completion")));
+            let inner = &this.inner;
+            let Some(req) = start.take() else {
+                let payload = Box::new("ResponseFuture polled after completion");
+                return Poll::Ready(panicked(inner, payload));
             };
             // Middleware and routing run here, inside the guard, so a panic in them is a 500 too.
             let started = catch_unwind(AssertUnwindSafe(|| {
@@ -432,7 +434,7 @@ impl Future for ResponseFuture {
                 } else {
                     Routed::Pending(
                         Next {
-                            inner: Arc::clone(&inner),
+                            inner: Arc::clone(inner),
                             index: 0,
                         }
                         .run(req),
@@ -442,7 +444,7 @@ impl Future for ResponseFuture {
             match started {
                 Ok(Routed::Ready(res)) => return Poll::Ready(finish(res, this.head)),
                 Ok(Routed::Pending(fut)) => this.state = State::Running(fut),
-                Err(payload) => return Poll::Ready(panicked(payload)),
+                Err(payload) => return Poll::Ready(panicked(inner, payload)),
             }
         }
         let State::Running(fut) = &mut this.state else {
@@ -453,7 +455,7 @@ impl Future for ResponseFuture {
             Ok(Poll::Pending) => Poll::Pending,
             Err(payload) => {
                 this.state = State::Start(None);
-                Poll::Ready(panicked(payload))
+                Poll::Ready(panicked(&this.inner, payload))
             }
         }
     }
@@ -473,12 +475,12 @@ fn finish(mut res: Response, head: bool) -> Response {
     res
 }
 
-fn panicked(payload: Box<dyn Any + Send>) -> Response {
+fn panicked(inner: &Inner, payload: Box<dyn Any + Send>) -> Response {
     let message = payload
         .downcast_ref::<&str>()
         .copied()
         .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
         .unwrap_or("a panic with a non-string payload");
     tracing::error!(panic = message, "a handler panicked; answering 500");
-    ErrorResponse::new(StatusCode::INTERNAL_SERVER_ERROR, "internal server error").into_response()
+    inner.pages.response(StatusCode::INTERNAL_SERVER_ERROR)
 }

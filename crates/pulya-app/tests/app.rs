@@ -139,10 +139,7 @@ async fn not_found_method_not_allowed_and_head() {
         .post("/items", || async { StatusCode::CREATED })
         .test_client();
     let res = client.get("/nope").send().await;
-    assert_eq!(
-        error_of(&res),
-        (404, "no route matches the path".to_owned())
-    );
+    assert_eq!(error_of(&res), (404, "Not Found".to_owned()));
 
     let res = client.delete("/items").send().await;
     assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
@@ -374,7 +371,7 @@ async fn a_panicking_handler_is_a_500_and_the_app_keeps_serving() {
         .test_client();
     for _ in 0..3 {
         let res = client.get("/boom").send().await;
-        assert_eq!(error_of(&res), (500, "internal server error".to_owned()));
+        assert_eq!(error_of(&res), (500, "Internal Server Error".to_owned()));
     }
     assert_eq!(client.get("/ok").send().await.text(), "fine");
 }
@@ -480,4 +477,28 @@ async fn trailing_slash_redirect_and_route_cache() {
             id.to_string()
         );
     }
+}
+
+#[tokio::test]
+async fn error_pages_can_be_replaced() {
+    let mut pages = pulya_app::ErrorPages::default();
+    pages
+        .set(
+            StatusCode::NOT_FOUND,
+            "text/html; charset=utf-8",
+            "<h1>Nothing here</h1>",
+        )
+        .unwrap();
+    let client = App::new()
+        .error_pages(pages)
+        .get("/", || async { "root" })
+        .test_client();
+    let res = client.get("/missing").send().await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(res.header("content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(res.text(), "<h1>Nothing here</h1>");
+    // 405 keeps the JSON page and gets its Allow header.
+    let res = client.post("/").send().await;
+    assert_eq!(res.header("allow"), Some("GET, HEAD"));
+    assert_eq!(res.text(), r#"{"error":"Method Not Allowed","status":405}"#);
 }

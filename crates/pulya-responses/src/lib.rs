@@ -6,7 +6,8 @@
 //!   strings, bytes, [`Json`], [`Html`], status codes, tuples of status, headers and body,
 //!   `Result` and `Option`.
 //! - [`ErrorResponse`]: the JSON error body every Pulya error uses,
-//!   `{"error":"…","status":N}`.
+//!   `{"error":"…","status":N}`; [`ErrorPages`]: the common error statuses pre-encoded, which
+//!   an app may replace (HTML pages, say).
 //!
 //! ```
 //! use http::StatusCode;
@@ -21,8 +22,10 @@ mod body;
 mod error;
 mod into_response;
 mod json;
+mod pages;
 
 pub use body::{Body, BoxError};
 pub use error::ErrorResponse;
 pub use into_response::{Html, IntoResponse, Response};
 pub use json::Json;
+pub use pages::{ErrorPages, PRE_ENCODED};

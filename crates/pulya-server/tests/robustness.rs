@@ -66,7 +66,7 @@ async fn a_thousand_panics_then_a_normal_request_on_the_same_connection() {
     for _ in 0..1000 {
         let (status, body) = get(&mut stream, "/panic").await;
         assert_eq!(status, 500);
-        assert_eq!(body, br#"{"error":"internal server error","status":500}"#);
+        assert_eq!(body, br#"{"error":"Internal Server Error","status":500}"#);
     }
     assert_eq!(get(&mut stream, "/ok").await, (200, b"ok".to_vec()));
 }

@@ -164,10 +164,7 @@ async fn path_params_404_405_and_head() {
 
     let res = get1(&mut c, "/nothing").await;
     assert_eq!(res.status, StatusCode::NOT_FOUND);
-    assert_eq!(
-        res.body,
-        r#"{"error":"no route matches the path","status":404}"#
-    );
+    assert_eq!(res.body, r#"{"error":"Not Found","status":404}"#);
 
     let res = send1(&mut c, request(Method::DELETE, "/plaintext", b"", false)).await;
     assert_eq!(res.status, StatusCode::METHOD_NOT_ALLOWED);
@@ -214,7 +211,7 @@ async fn a_panic_is_a_500_and_the_same_connection_serves_the_next_request() {
     assert_eq!(res.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(
         res.body,
-        r#"{"error":"internal server error","status":500}"#
+        r#"{"error":"Internal Server Error","status":500}"#
     );
     let res = get1(&mut c, "/plaintext").await;
     assert_eq!(res.status, StatusCode::OK);

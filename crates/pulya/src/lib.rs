@@ -29,8 +29,8 @@
 //! ```
 
 pub use pulya_app::{
-    App, AppService, Body, BoxFuture, BuildError, DEFAULT_BODY_LIMIT, ErrorResponse, Group,
-    Handler, Html, IntoResponse, Json, Request, RequestBody, RequestContext, Response,
+    App, AppService, Body, BoxFuture, BuildError, DEFAULT_BODY_LIMIT, ErrorPages, ErrorResponse,
+    Group, Handler, Html, IntoResponse, Json, Request, RequestBody, RequestContext, Response,
     ResponseFuture, TestClient, TestRequest, TestResponse, TrailingSlash, extract,
 };
 #[cfg(feature = "server")]

@@ -1,0 +1,381 @@
+//! `cargo xtask bench-compare`: runs the benchmarks, saves or compares a baseline, prints one
+//! markdown table and fails on a regression past the thresholds.
+//!
+//! Two kinds of figures:
+//! - instruction counts (callgrind over the `route_lookups` driver: deterministic, the gate);
+//! - criterion medians (wall time: noisy on shared machines, reported separately).
+//!
+//! Baselines are JSON files under `target/bench-compare/`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+const USAGE: &str = "usage: cargo xtask bench-compare (--save NAME | --baseline=NAME) [options]
+
+  --save NAME          run the benchmarks and save their figures as baseline NAME
+  --baseline=NAME      run them and compare with baseline NAME
+  --threshold PCT      instruction-count regression that fails (default 2)
+  --wall-threshold PCT wall-time regression that fails (default 10)
+  --only SUITE         routing, headers or responses (default: all)
+  --no-wall            skip the criterion suites (instruction counts only)
+  --features LIST      cargo features for the benchmark builds (e.g. pulya-routing/slow-lookup)";
+
+/// The route-lookup cases whose instructions are counted: router, set, extra flag.
+const ROUTE_CASES: [(&str, &str, &str); 6] = [
+    ("pulya", "github", "--params"),
+    ("pulya", "static", ""),
+    ("pulya", "parse", "--params"),
+    ("pulya", "one_param", "--params"),
+    ("pulya", "github_varied", "--params"),
+    ("pulya_cache", "github", "--params"),
+];
+
+struct Options {
+    save: Option<String>,
+    baseline: Option<String>,
+    threshold: f64,
+    wall_threshold: f64,
+    only: Option<String>,
+    wall: bool,
+    features: Option<String>,
+}
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let mut o = Options {
+        save: None,
+        baseline: None,
+        threshold: 2.0,
+        wall_threshold: 10.0,
+        only: None,
+        wall: true,
+        features: None,
+    };
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match arg.as_str() {
+            "--save" => o.save = Some(value("--save")?),
+            // `--baseline NAME` (with a space) is accepted too, unlike gungraun's pitfall.
+            "--baseline" => o.baseline = Some(value("--baseline")?),
+            "--threshold" => o.threshold = number(&value("--threshold")?)?,
+            "--wall-threshold" => o.wall_threshold = number(&value("--wall-threshold")?)?,
+            "--only" => o.only = Some(value("--only")?),
+            "--features" => o.features = Some(value("--features")?),
+            "--no-wall" => o.wall = false,
+            other => match other.split_once('=') {
+                Some(("--save", v)) => o.save = Some(v.to_owned()),
+                Some(("--baseline", v)) => o.baseline = Some(v.to_owned()),
+                Some(("--threshold", v)) => o.threshold = number(v)?,
+                Some(("--wall-threshold", v)) => o.wall_threshold = number(v)?,
+                Some(("--only", v)) => o.only = Some(v.to_owned()),
+                Some(("--features", v)) => o.features = Some(v.to_owned()),
+                _ => return Err(format!("unknown argument `{other}`")),
+            },
+        }
+    }
+    if o.save.is_some() == o.baseline.is_some() {
+        return Err("give exactly one of --save NAME and --baseline=NAME".to_owned());
+    }
+    if let Some(only) = &o.only {
+        if !["routing", "headers", "responses"].contains(&only.as_str()) {
+            return Err(format!(
+                "unknown suite `{only}`: routing, headers or responses"
+            ));
+        }
+    }
+    Ok(o)
+}
+
+fn number(s: &str) -> Result<f64, String> {
+    s.parse().map_err(|_| format!("`{s}` is not a number"))
+}
+
+/// Figures by name: `icount/...` (instructions) and `wall/...` (nanoseconds).
+type Figures = BTreeMap<String, f64>;
+
+pub(crate) fn run(args: &[String]) -> ExitCode {
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
+    let options = match parse(args) {
+        Ok(options) => options,
+        Err(msg) => {
+            eprintln!("{msg}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let root = workspace_root();
+    let figures = match measure(&root, &options) {
+        Ok(figures) => figures,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let dir = root.join("target/bench-compare");
+    if let Some(name) = &options.save {
+        let path = dir.join(format!("{name}.json"));
+        let json = serde_json::to_string_pretty(&figures).expect("numbers serialise");
+        if let Err(err) = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, json)) {
+            eprintln!("error: cannot write {}: {err}", path.display());
+            return ExitCode::FAILURE;
+        }
+        println!(
+            "saved {} figures as baseline `{name}` ({})",
+            figures.len(),
+            path.display()
+        );
+        return ExitCode::SUCCESS;
+    }
+    let name = options.baseline.as_deref().unwrap_or_default();
+    let path = dir.join(format!("{name}.json"));
+    let before: Figures = match std::fs::read_to_string(&path)
+        .map_err(|e| e.to_string())
+        .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()))
+    {
+        Ok(before) => before,
+        Err(err) => {
+            eprintln!(
+                "error: cannot read baseline `{name}` ({}): {err}",
+                path.display()
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    compare(&before, &figures, &options)
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_owned()
+}
+
+fn wants(options: &Options, suite: &str) -> bool {
+    options.only.as_deref().is_none_or(|only| only == suite)
+}
+
+fn cargo(root: &Path, args: &[&str], features: Option<&str>) -> Result<(), String> {
+    let mut cmd = Command::new(env!("CARGO"));
+    // Criterion reports on stdout; ours carries only the table, so theirs goes to stderr.
+    cmd.current_dir(root).args(args).stdout(std::io::stderr());
+    if let Some(features) = features {
+        cmd.args(["--features", features]);
+    }
+    let status = cmd.status().map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`cargo {}` failed ({status})", args.join(" ")))
+    }
+}
+
+fn measure(root: &Path, options: &Options) -> Result<Figures, String> {
+    let mut figures = Figures::new();
+    let features = options.features.as_deref();
+    if wants(options, "routing") {
+        which("valgrind", "apt-get install -y valgrind")?;
+        cargo(
+            root,
+            &[
+                "build",
+                "-q",
+                "--release",
+                "-p",
+                "pulya-benches",
+                "--example",
+                "route_lookups",
+            ],
+            features,
+        )?;
+        let driver = root.join("target/release/examples/route_lookups");
+        for (router, set, flag) in ROUTE_CASES {
+            let per_lookup = route_instructions(&driver, router, set, flag)?;
+            let name = format!(
+                "icount/routing/{router}/{set}{}",
+                if flag.is_empty() { "" } else { "+params" }
+            );
+            eprintln!("{name}: {per_lookup:.0} instructions per lookup");
+            figures.insert(name, per_lookup);
+        }
+    }
+    if options.wall {
+        for suite in ["routing", "headers", "responses"] {
+            if !wants(options, suite) {
+                continue;
+            }
+            let criterion_dir = root.join("target/criterion");
+            let _ = std::fs::remove_dir_all(&criterion_dir);
+            cargo(
+                root,
+                &[
+                    "bench",
+                    "-q",
+                    "-p",
+                    "pulya-benches",
+                    "--bench",
+                    suite,
+                    "--",
+                    "--warm-up-time",
+                    "1",
+                    "--measurement-time",
+                    "2",
+                ],
+                features,
+            )?;
+            for (name, median) in criterion_medians(&criterion_dir)? {
+                figures.insert(format!("wall/{name}"), median);
+            }
+        }
+    }
+    Ok(figures)
+}
+
+fn which(tool: &str, install: &str) -> Result<(), String> {
+    match Command::new(tool).arg("--version").output() {
+        Ok(out) if out.status.success() => Ok(()),
+        _ => Err(format!("`{tool}` is missing; install it with `{install}`")),
+    }
+}
+
+/// Instructions per lookup: callgrind totals at 10 and 110 rounds, the difference divided by
+/// the extra lookups.
+fn route_instructions(driver: &Path, router: &str, set: &str, flag: &str) -> Result<f64, String> {
+    let paths = match set {
+        "github_varied" => 2000.0,
+        "one_param" => 1.0,
+        _ => {
+            let file = workspace_root().join(format!("benches/data/routes/{set}.txt"));
+            let text =
+                std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            text.lines().filter(|l| !l.trim().is_empty()).count() as f64
+        }
+    };
+    let total = |rounds: &str| -> Result<f64, String> {
+        let mut cmd = Command::new("valgrind");
+        cmd.args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+            .arg(driver)
+            .args([router, set, rounds]);
+        if !flag.is_empty() {
+            cmd.arg(flag);
+        }
+        let out = cmd
+            .output()
+            .map_err(|e| format!("cannot run valgrind: {e}"))?;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        stderr
+            .lines()
+            .find_map(|l| {
+                l.split_once("Collected : ")
+                    .map(|(_, n)| n.trim().to_owned())
+            })
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| format!("callgrind printed no total for {router} {set}:\n{stderr}"))
+    };
+    Ok((total("110")? - total("10")?) / (100.0 * paths))
+}
+
+/// Median estimates of every benchmark under `dir` (criterion's `new/estimates.json`).
+fn criterion_medians(dir: &Path) -> Result<Vec<(String, f64)>, String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.ends_with("new/estimates.json") {
+                let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+                let json: serde_json::Value =
+                    serde_json::from_str(&text).map_err(|e| e.to_string())?;
+                let median = json["median"]["point_estimate"]
+                    .as_f64()
+                    .ok_or("no median in estimates.json")?;
+                let bench = path
+                    .parent()
+                    .and_then(Path::parent)
+                    .expect("…/<bench>/new/estimates.json");
+                let name = bench
+                    .strip_prefix(dir)
+                    .unwrap_or(bench)
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.push((name, median));
+            }
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+fn compare(before: &Figures, after: &Figures, options: &Options) -> ExitCode {
+    let mut failed = false;
+    for (kind, title, threshold) in [
+        (
+            "icount/",
+            "Instruction counts (deterministic)",
+            options.threshold,
+        ),
+        (
+            "wall/",
+            "Wall time, criterion medians (noisy on shared machines)",
+            options.wall_threshold,
+        ),
+    ] {
+        let rows: Vec<_> = after.iter().filter(|(k, _)| k.starts_with(kind)).collect();
+        if rows.is_empty() {
+            continue;
+        }
+        println!(
+            "\n### {title}\n\n| benchmark | before | after | change | verdict |\n|---|---|---|---|---|"
+        );
+        for (name, now) in rows {
+            let short = name.trim_start_matches(kind);
+            let Some(was) = before.get(name) else {
+                println!("| {short} | — | {} | — | new |", show(kind, *now));
+                continue;
+            };
+            let change = (now - was) / was * 100.0;
+            let verdict = if change > threshold {
+                failed = true;
+                "**regression**"
+            } else if change < -threshold {
+                "improvement"
+            } else {
+                "unchanged"
+            };
+            println!(
+                "| {short} | {} | {} | {change:+.2} % | {verdict} |",
+                show(kind, *was),
+                show(kind, *now)
+            );
+        }
+    }
+    if failed {
+        eprintln!(
+            "\nregression past the threshold (instructions {} %, wall time {} %)",
+            options.threshold, options.wall_threshold
+        );
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn show(kind: &str, value: f64) -> String {
+    if kind == "icount/" {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.1} ns")
+    }
+}

@@ -379,3 +379,59 @@ fn show(kind: &str, value: f64) -> String {
         format!("{value:.1} ns")
     }
 }
+
+/// `cargo xtask perf-gate [--update]`: the instruction counts against the committed baseline
+/// `benches/baseline/perf-gate.json`; more than 3 % more instructions anywhere fails. `--update`
+/// rewrites the baseline (commit it on its own, with the figures in the message).
+pub(crate) fn perf_gate(args: &[String]) -> ExitCode {
+    let update = match args {
+        [] => false,
+        [flag] if flag == "--update" => true,
+        _ => {
+            eprintln!("usage: cargo xtask perf-gate [--update]");
+            return ExitCode::from(2);
+        }
+    };
+    let root = workspace_root();
+    let options = Options {
+        save: None,
+        baseline: None,
+        threshold: 3.0,
+        wall_threshold: f64::INFINITY,
+        only: Some("routing".to_owned()),
+        wall: false,
+        features: None,
+    };
+    let figures = match measure(&root, &options) {
+        Ok(figures) => figures,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let path = root.join("benches/baseline/perf-gate.json");
+    if update {
+        let json = serde_json::to_string_pretty(&figures).expect("numbers serialise") + "\n";
+        return match std::fs::write(&path, json) {
+            Ok(()) => {
+                println!("wrote {}", path.display());
+                ExitCode::SUCCESS
+            }
+            Err(err) => {
+                eprintln!("error: cannot write {}: {err}", path.display());
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let before: Figures = match std::fs::read_to_string(&path)
+        .map_err(|e| e.to_string())
+        .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()))
+    {
+        Ok(before) => before,
+        Err(err) => {
+            eprintln!("error: cannot read {}: {err}", path.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    compare(&before, &figures, &options)
+}

@@ -9,13 +9,15 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   ci              run what .ci/run runs: fmt check, clippy with warnings denied, the workspace tests
-  bench-compare   run the benchmarks, save or compare a baseline (--help for its options)";
+  bench-compare   run the benchmarks, save or compare a baseline (--help for its options)
+  perf-gate       instruction counts against benches/baseline/ (3 % fails); --update rewrites it";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("bench-compare") => bench_compare::run(&args[1..]),
+        Some("perf-gate") => bench_compare::perf_gate(&args[1..]),
         Some("-h" | "--help") | None => {
             println!("{USAGE}");
             ExitCode::SUCCESS

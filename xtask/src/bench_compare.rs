@@ -121,9 +121,8 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
     let dir = root.join("target/bench-compare");
     if let Some(name) = &options.save {
         let path = dir.join(format!("{name}.json"));
-        let json = serde_json::to_string_pretty(&figures).expect("numbers serialise");
-        if let Err(err) = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, json)) {
-            eprintln!("error: cannot write {}: {err}", path.display());
+        if let Err(err) = write_figures(&path, &figures) {
+            eprintln!("error: {err}");
             return ExitCode::FAILURE;
         }
         println!(
@@ -135,20 +134,28 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
     }
     let name = options.baseline.as_deref().unwrap_or_default();
     let path = dir.join(format!("{name}.json"));
-    let before: Figures = match std::fs::read_to_string(&path)
-        .map_err(|e| e.to_string())
-        .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()))
-    {
+    let before = match read_figures(&path) {
         Ok(before) => before,
         Err(err) => {
-            eprintln!(
-                "error: cannot read baseline `{name}` ({}): {err}",
-                path.display()
-            );
+            eprintln!("error: cannot read baseline `{name}`: {err}");
             return ExitCode::FAILURE;
         }
     };
     compare(&before, &figures, &options)
+}
+
+fn read_figures(path: &Path) -> Result<Figures, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{} is not a baseline: {e}", path.display()))
+}
+
+fn write_figures(path: &Path, figures: &Figures) -> Result<(), String> {
+    let json = serde_json::to_string_pretty(figures).expect("numbers serialise") + "\n";
+    let dir = path.parent().expect("a file in a directory");
+    std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(path, json))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 fn workspace_root() -> PathBuf {
@@ -411,25 +418,21 @@ pub(crate) fn perf_gate(args: &[String]) -> ExitCode {
     };
     let path = root.join("benches/baseline/perf-gate.json");
     if update {
-        let json = serde_json::to_string_pretty(&figures).expect("numbers serialise") + "\n";
-        return match std::fs::write(&path, json) {
+        return match write_figures(&path, &figures) {
             Ok(()) => {
                 println!("wrote {}", path.display());
                 ExitCode::SUCCESS
             }
             Err(err) => {
-                eprintln!("error: cannot write {}: {err}", path.display());
+                eprintln!("error: {err}");
                 ExitCode::FAILURE
             }
         };
     }
-    let before: Figures = match std::fs::read_to_string(&path)
-        .map_err(|e| e.to_string())
-        .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()))
-    {
+    let before = match read_figures(&path) {
         Ok(before) => before,
         Err(err) => {
-            eprintln!("error: cannot read {}: {err}", path.display());
+            eprintln!("error: {err}");
             return ExitCode::FAILURE;
         }
     };

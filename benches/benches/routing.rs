@@ -7,7 +7,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use http::Method;
-use pulya_benches::{ClassicRoute, classic_set, github_varied, route_tree_100};
+use pulya_benches::{ClassicRoute, classic_set, github_varied, matchit_router, route_tree_100};
 use pulya_routing::Router;
 
 fn pulya_router(routes: &[ClassicRoute]) -> Router<usize> {
@@ -21,24 +21,6 @@ fn pulya_router_cached(routes: &[ClassicRoute], cache: usize) -> Router<usize> {
         router
             .insert(r.method.parse().unwrap(), &r.route, i)
             .unwrap();
-    }
-    router
-}
-
-/// matchit keyed by path, with the values of each method in a small vector, the way a
-/// framework uses it.
-fn matchit_router(routes: &[ClassicRoute]) -> matchit::Router<Vec<(Method, usize)>> {
-    let mut by_path: Vec<(String, Vec<(Method, usize)>)> = Vec::new();
-    for (i, r) in routes.iter().enumerate() {
-        let method: Method = r.method.parse().unwrap();
-        match by_path.iter_mut().find(|(p, _)| *p == r.route) {
-            Some((_, methods)) => methods.push((method, i)),
-            None => by_path.push((r.route.clone(), vec![(method, i)])),
-        }
-    }
-    let mut router = matchit::Router::new();
-    for (path, methods) in by_path {
-        router.insert(path, methods).unwrap();
     }
     router
 }

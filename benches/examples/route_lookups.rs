@@ -12,7 +12,7 @@
 use std::hint::black_box;
 
 use http::Method;
-use pulya_benches::{ClassicRoute, classic_set, github_varied};
+use pulya_benches::{ClassicRoute, classic_set, github_varied, matchit_router};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -70,18 +70,7 @@ fn main() {
             }
         }
         "matchit" => {
-            let mut by_path: Vec<(String, Vec<(Method, usize)>)> = Vec::new();
-            for (i, route) in routes.iter().enumerate() {
-                let method: Method = route.method.parse().unwrap();
-                match by_path.iter_mut().find(|(p, _)| *p == route.route) {
-                    Some((_, methods)) => methods.push((method, i)),
-                    None => by_path.push((route.route.clone(), vec![(method, i)])),
-                }
-            }
-            let mut r = matchit::Router::new();
-            for (path, methods) in by_path {
-                r.insert(path, methods).unwrap();
-            }
+            let r = matchit_router(&routes);
             for _ in 0..rounds {
                 for (method, path) in &paths {
                     let m = r.at(black_box(path)).unwrap();

@@ -59,3 +59,23 @@ pub fn github_varied(n: usize) -> Vec<(&'static str, String)> {
         })
         .collect()
 }
+
+/// matchit used directly, the way a framework uses it: one trie of paths, each path with the
+/// values of its methods in a small vector (the value is the route's index in `routes`).
+pub fn matchit_router(routes: &[ClassicRoute]) -> matchit::Router<Vec<(http::Method, usize)>> {
+    let mut by_path: Vec<(String, Vec<(http::Method, usize)>)> = Vec::new();
+    for (i, r) in routes.iter().enumerate() {
+        let method: http::Method = r.method.parse().expect("a method");
+        match by_path.iter_mut().find(|(p, _)| *p == r.route) {
+            Some((_, methods)) => methods.push((method, i)),
+            None => by_path.push((r.route.clone(), vec![(method, i)])),
+        }
+    }
+    let mut router = matchit::Router::new();
+    for (path, methods) in by_path {
+        router
+            .insert(path, methods)
+            .expect("the classic sets insert");
+    }
+    router
+}

@@ -44,7 +44,9 @@ pub use body::RequestBody;
 pub use context::RequestContext;
 pub use handler::{BoxFuture, Handler};
 pub use middleware::{Middleware, Next};
-pub use pulya_responses::{Body, ErrorPages, ErrorResponse, Html, IntoResponse, Json, Response};
+pub use pulya_responses::{
+    Body, ErrorPages, ErrorResponse, Html, IntoResponse, Json, Redirect, Response,
+};
 pub use pulya_routing::TrailingSlash;
 pub use test_client::{TestClient, TestRequest, TestResponse};
 

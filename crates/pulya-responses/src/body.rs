@@ -50,6 +50,19 @@ impl Body {
         Body(Kind::Boxed(Box::pin(body.map_err(Into::into))))
     }
 
+    /// A body from a stream of chunks, such as server-sent events or a file read in pieces.
+    /// An `Err` item ends the body with that error (the connection is closed mid-body).
+    pub fn from_stream<S, B, E>(stream: S) -> Self
+    where
+        S: futures_core::Stream<Item = Result<B, E>> + Send + 'static,
+        B: Into<Bytes>,
+        E: Into<BoxError>,
+    {
+        Self::new(StreamBody {
+            stream: Box::pin(stream),
+        })
+    }
+
     /// The whole body, when it is one buffer (or empty) rather than a stream.
     pub fn as_bytes(&self) -> Option<&[u8]> {
         match &self.0 {
@@ -129,5 +142,30 @@ impl From<String> for Body {
 impl From<Vec<u8>> for Body {
     fn from(v: Vec<u8>) -> Self {
         Self::full(v)
+    }
+}
+
+/// A stream of chunks as an [`http_body::Body`].
+struct StreamBody<S> {
+    stream: Pin<Box<S>>,
+}
+
+impl<S, B, E> http_body::Body for StreamBody<S>
+where
+    S: futures_core::Stream<Item = Result<B, E>>,
+    B: Into<Bytes>,
+    E: Into<BoxError>,
+{
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        self.stream
+            .as_mut()
+            .poll_next(cx)
+            .map(|item| item.map(|chunk| chunk.map(|b| Frame::data(b.into())).map_err(Into::into)))
     }
 }

@@ -26,6 +26,6 @@ mod pages;
 
 pub use body::{Body, BoxError};
 pub use error::ErrorResponse;
-pub use into_response::{Html, IntoResponse, Response};
+pub use into_response::{Html, IntoResponse, Redirect, Response};
 pub use json::Json;
 pub use pages::{ErrorPages, PRE_ENCODED};

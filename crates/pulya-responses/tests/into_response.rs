@@ -106,3 +106,46 @@ fn failing_serialisation_is_a_500() {
     let res = Json(map).into_response();
     assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
 }
+
+#[test]
+fn redirects_golden_status_and_location() {
+    use pulya_responses::Redirect;
+    for (redirect, code) in [
+        (Redirect::to("/a"), 303),
+        (Redirect::temporary("/a"), 307),
+        (Redirect::permanent("/a"), 308),
+        (Redirect::moved_permanently("/a"), 301),
+        (Redirect::found("/a"), 302),
+    ] {
+        let res = redirect.into_response();
+        assert_eq!(res.status().as_u16(), code);
+        assert_eq!(res.headers()[header::LOCATION], "/a");
+        assert_eq!(res.body().size_hint().exact(), Some(0));
+    }
+    let res = Redirect::to("/bad\nlocation").into_response();
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+}
+
+#[tokio::test]
+async fn stream_bodies_send_their_chunks_and_end_on_an_error() {
+    use http_body_util::BodyExt;
+    struct Chunks(std::collections::VecDeque<Result<&'static str, std::io::Error>>);
+    impl futures_core::Stream for Chunks {
+        type Item = Result<&'static str, std::io::Error>;
+        fn poll_next(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Self::Item>> {
+            std::task::Poll::Ready(self.0.pop_front())
+        }
+    }
+    let body = Body::from_stream(Chunks([Ok("a"), Ok("b")].into_iter().collect()));
+    assert_eq!(body.collect().await.unwrap().to_bytes(), "ab");
+    let failing = Body::from_stream(Chunks(
+        [Ok("a"), Err(std::io::Error::other("disk gone"))]
+            .into_iter()
+            .collect(),
+    ));
+    let err = failing.collect().await.unwrap_err();
+    assert_eq!(err.to_string(), "disk gone");
+}

@@ -30,8 +30,8 @@
 
 pub use pulya_app::{
     App, AppService, Body, BoxFuture, BuildError, DEFAULT_BODY_LIMIT, ErrorPages, ErrorResponse,
-    Group, Handler, Html, IntoResponse, Json, Request, RequestBody, RequestContext, Response,
-    ResponseFuture, TestClient, TestRequest, TestResponse, TrailingSlash, extract,
+    Group, Handler, Html, IntoResponse, Json, Redirect, Request, RequestBody, RequestContext,
+    Response, ResponseFuture, TestClient, TestRequest, TestResponse, TrailingSlash, extract,
 };
 #[cfg(feature = "server")]
 pub use pulya_server::{ServeError, Server};
@@ -56,6 +56,6 @@ pub mod prelude {
     pub use crate::Server;
     pub use crate::extract::{Form, Path, Query, State};
     pub use crate::middleware::{Middleware, Next, from_fn};
-    pub use crate::{App, Html, IntoResponse, Json, Request, Response};
+    pub use crate::{App, Html, IntoResponse, Json, Redirect, Request, Response};
     pub use http::{HeaderMap, Method, StatusCode};
 }

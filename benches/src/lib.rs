@@ -2,6 +2,7 @@
 //! synthetic route trees of gotap's suite.
 
 include!("route_sets.rs");
+include!("payloads.rs");
 
 /// gotap's `RouteTree100Routes`: 100 routes mixing static segments and parameters, 10 resources
 /// of 10 routes each, with a lookup path for each.

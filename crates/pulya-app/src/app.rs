@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 
 use http::{HeaderValue, Method, StatusCode, header};
 use http_body::Body as _;
-use pulya_responses::{Body, ErrorPages, ErrorResponse, IntoResponse, Response};
+use pulya_responses::{Body, ErrorPages, ErrorResponse, IntoResponse, JsonCodec, Response};
 use pulya_routing::{InsertError, MatchError, Route, Router, TrailingSlash, join_paths};
 
 use crate::context::{PathParams, Shared};
@@ -127,6 +127,8 @@ pub struct App {
     trailing_slash: TrailingSlash,
     route_cache: usize,
     pages: ErrorPages,
+    json_decode: JsonCodec,
+    json_encode: JsonCodec,
 }
 
 impl Default for App {
@@ -158,6 +160,8 @@ impl App {
             trailing_slash: TrailingSlash::Strict,
             route_cache: 0,
             pages: ErrorPages::default(),
+            json_decode: JsonCodec::DEFAULT_DECODE,
+            json_encode: JsonCodec::DEFAULT_ENCODE,
         }
     }
 
@@ -215,6 +219,20 @@ impl App {
         self
     }
 
+    /// The JSON implementation that parses request bodies (the [`Json`](crate::extract::Json)
+    /// extractor). Default: [`JsonCodec::DEFAULT_DECODE`], the faster one as measured.
+    pub fn json_decoder(mut self, codec: JsonCodec) -> Self {
+        self.json_decode = codec;
+        self
+    }
+
+    /// The JSON implementation that writes [`Json`](crate::extract::Json) responses of this
+    /// app's handlers and middleware. Default: [`JsonCodec::DEFAULT_ENCODE`].
+    pub fn json_encoder(mut self, codec: JsonCodec) -> Self {
+        self.json_encode = codec;
+        self
+    }
+
     /// Inserts the routes and freezes the app. Fails with every route that could not be
     /// inserted (a conflict, a duplicate, a malformed path), each named.
     pub fn build(self) -> Result<AppService, BuildError> {
@@ -235,8 +253,10 @@ impl App {
             fallback: self.fallback,
             middleware: self.middleware.into(),
             pages: self.pages,
+            json_encode: self.json_encode,
             shared: Arc::new(Shared {
                 body_limit: self.body_limit,
+                json_decode: self.json_decode,
                 states: self.states,
             }),
         };
@@ -288,6 +308,7 @@ pub(crate) struct Inner {
     fallback: Option<BoxedHandler>,
     pub(crate) middleware: Arc<[Arc<dyn Middleware>]>,
     pages: ErrorPages,
+    json_encode: JsonCodec,
     shared: Arc<Shared>,
 }
 
@@ -421,6 +442,13 @@ impl Future for ResponseFuture {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
         let this = &mut *self;
+        this.inner.json_encode.scope(|| this.poll_once(cx))
+    }
+}
+
+impl ResponseFuture {
+    fn poll_once(&mut self, cx: &mut Context<'_>) -> Poll<Response> {
+        let this = self;
         if let State::Start(start) = &mut this.state {
             let inner = &this.inner;
             let Some(req) = start.take() else {

@@ -9,6 +9,7 @@ use pulya_routing::Params;
 /// The app-wide, immutable settings that extractors read.
 pub(crate) struct Shared {
     pub(crate) body_limit: usize,
+    pub(crate) json_decode: pulya_responses::JsonCodec,
     pub(crate) states: Vec<(TypeId, Box<dyn Any + Send + Sync>)>,
 }
 

@@ -45,7 +45,7 @@ pub use context::RequestContext;
 pub use handler::{BoxFuture, Handler};
 pub use middleware::{Middleware, Next};
 pub use pulya_responses::{
-    Body, ErrorPages, ErrorResponse, Html, IntoResponse, Json, Redirect, Response,
+    Body, ErrorPages, ErrorResponse, Html, IntoResponse, Json, JsonCodec, Redirect, Response,
 };
 pub use pulya_routing::TrailingSlash;
 pub use test_client::{TestClient, TestRequest, TestResponse};

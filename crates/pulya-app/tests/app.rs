@@ -8,7 +8,7 @@ use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode};
 use pulya_app::extract::{Form, Path, Query, State};
 use pulya_app::middleware::from_fn;
-use pulya_app::{App, Json, Next, Request, RequestBody};
+use pulya_app::{App, Json, JsonCodec, Next, Request, RequestBody};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -247,6 +247,38 @@ async fn json_bodies_and_their_errors() {
         .send()
         .await;
     assert_eq!(error_of(&res).0, 415);
+}
+
+#[tokio::test]
+async fn json_implementations_are_chosen_per_app_and_direction() {
+    for codec in [JsonCodec::SerdeJson, JsonCodec::SonicRs] {
+        let client = App::new()
+            .json_decoder(codec)
+            .json_encoder(codec)
+            .post("/items", |Json(item): Json<Item>| async move { Json(item) })
+            .get("/encoder", || async { format!("{:?}", JsonCodec::current()) })
+            .test_client();
+        let res = client.get("/encoder").send().await;
+        assert_eq!(res.text(), format!("{codec:?}"));
+        let res = client
+            .post("/items")
+            .json(&json!({"name": "pen", "qty": 2}))
+            .send()
+            .await;
+        assert_eq!(res.text(), r#"{"name":"pen","qty":2}"#);
+
+        let res = client
+            .post("/items")
+            .header("content-type", "application/json")
+            .body("{\"name\": \"pen\",\n \"qty\": \"two\"}")
+            .send()
+            .await;
+        let (status, msg) = error_of(&res);
+        assert_eq!(status, 422, "{codec:?}");
+        assert!(msg.ends_with("at line 2 column 13"), "{codec:?}: {msg}");
+    }
+    // Outside the app's handlers, the default encoder is back.
+    assert_eq!(JsonCodec::current(), JsonCodec::DEFAULT_ENCODE);
 }
 
 #[tokio::test]

@@ -1,8 +1,23 @@
-//! JSON bodies.
+//! JSON: the [`Json`] body and the two implementations behind it, chosen per app and per
+//! direction.
+//!
+//! [`JsonCodec`] names an implementation: [`JsonCodec::SerdeJson`] or, with the `sonic-rs`
+//! feature (on by default), [`JsonCodec::SonicRs`]. Both implement [`Encoder`], writing
+//! straight into a [`BytesMut`] and reading from a byte slice, and both report bad input as a
+//! [`JsonError`] with the same status, line and column.
+//!
+//! The defaults are the faster implementation of each direction as measured on this project's
+//! machines (`docs/performance.md`, "JSON"): sonic-rs decodes request bodies, serde_json encodes
+//! responses. sonic-rs takes its SIMD paths only when the compiler may use them: build with
+//! `RUSTFLAGS="-C target-cpu=native"` to get its measured decoding speed.
+
+use std::cell::Cell;
+use std::fmt;
 
 use bytes::{BufMut, BytesMut};
 use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use crate::body::Body;
 use crate::error::ErrorResponse;
@@ -10,6 +25,9 @@ use crate::into_response::{IntoResponse, Response};
 
 /// A JSON body. As a return value it serialises `T` with `Content-Type: application/json`; in
 /// `pulya-app` it is also the extractor that parses a JSON request body.
+///
+/// The encoder is the one of the app that runs the handler ([`JsonCodec::scope`]), else
+/// [`JsonCodec::DEFAULT_ENCODE`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Json<T>(pub T);
 
@@ -18,10 +36,10 @@ const INITIAL_CAPACITY: usize = 128;
 
 impl<T: Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
-        let mut buf = BytesMut::with_capacity(INITIAL_CAPACITY).writer();
-        match serde_json::to_writer(&mut buf, &self.0) {
+        let mut buf = BytesMut::with_capacity(INITIAL_CAPACITY);
+        match JsonCodec::current().encode(&self.0, &mut buf) {
             Ok(()) => {
-                let mut res = Response::new(Body::full(buf.into_inner().freeze()));
+                let mut res = Response::new(Body::full(buf.freeze()));
                 res.headers_mut().insert(
                     header::CONTENT_TYPE,
                     HeaderValue::from_static("application/json"),
@@ -36,3 +54,227 @@ impl<T: Serialize> IntoResponse for Json<T> {
         }
     }
 }
+
+/// A JSON implementation: encodes into a caller's buffer (reused or pooled; never a fresh
+/// `Vec` that is then copied) and decodes from a byte slice.
+pub trait Encoder {
+    /// Appends `value` as compact JSON to `buf`.
+    ///
+    /// # Errors
+    /// When `T`'s `Serialize` fails, or `T` holds a map whose keys are not strings.
+    fn encode<T: Serialize + ?Sized>(&self, value: &T, buf: &mut BytesMut) -> Result<(), JsonError>;
+
+    /// Parses `bytes` as one JSON value of type `T`.
+    ///
+    /// # Errors
+    /// Malformed JSON ([`JsonErrorKind::Syntax`], [`JsonErrorKind::Eof`]) or JSON that does not
+    /// fit `T` ([`JsonErrorKind::Data`]), with the line and column where it was found.
+    fn decode<T: DeserializeOwned>(&self, bytes: &[u8]) -> Result<T, JsonError>;
+}
+
+/// The serde_json implementation.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SerdeJson;
+
+impl Encoder for SerdeJson {
+    fn encode<T: Serialize + ?Sized>(&self, value: &T, buf: &mut BytesMut) -> Result<(), JsonError> {
+        serde_json::to_writer(buf.writer(), value).map_err(JsonError::encoding)
+    }
+
+    fn decode<T: DeserializeOwned>(&self, bytes: &[u8]) -> Result<T, JsonError> {
+        serde_json::from_slice(bytes).map_err(JsonError::from_serde_json)
+    }
+}
+
+/// The sonic-rs implementation (SIMD; see the module docs on `target-cpu`).
+#[cfg(feature = "sonic-rs")]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SonicRs;
+
+#[cfg(feature = "sonic-rs")]
+impl Encoder for SonicRs {
+    fn encode<T: Serialize + ?Sized>(&self, value: &T, buf: &mut BytesMut) -> Result<(), JsonError> {
+        sonic_rs::to_writer(buf.writer(), value).map_err(JsonError::encoding)
+    }
+
+    fn decode<T: DeserializeOwned>(&self, bytes: &[u8]) -> Result<T, JsonError> {
+        sonic_rs::from_slice(bytes).map_err(JsonError::from_sonic_rs)
+    }
+}
+
+/// Which JSON implementation to use, chosen at run time (per app, per direction).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum JsonCodec {
+    /// [`SerdeJson`].
+    SerdeJson,
+    /// [`SonicRs`].
+    #[cfg(feature = "sonic-rs")]
+    SonicRs,
+}
+
+thread_local! {
+    /// The encoder of the app whose handler runs on this thread now.
+    static CURRENT: Cell<JsonCodec> = const { Cell::new(JsonCodec::DEFAULT_ENCODE) };
+}
+
+impl JsonCodec {
+    /// The default for encoding responses: serde_json, measured at parity or faster for the
+    /// small and medium bodies APIs send.
+    pub const DEFAULT_ENCODE: JsonCodec = JsonCodec::SerdeJson;
+
+    /// The default for decoding request bodies: sonic-rs when the feature is on.
+    #[cfg(feature = "sonic-rs")]
+    pub const DEFAULT_DECODE: JsonCodec = JsonCodec::SonicRs;
+    /// The default for decoding request bodies: serde_json (the `sonic-rs` feature is off).
+    #[cfg(not(feature = "sonic-rs"))]
+    pub const DEFAULT_DECODE: JsonCodec = JsonCodec::SerdeJson;
+
+    /// The encoder [`Json`] responses use on this thread now.
+    pub fn current() -> JsonCodec {
+        CURRENT.with(Cell::get)
+    }
+
+    /// Runs `f` with `self` as the encoder of [`Json`] responses on this thread, then restores
+    /// the previous one (also when `f` panics). An app wraps each poll of its handlers in it.
+    pub fn scope<R>(self, f: impl FnOnce() -> R) -> R {
+        struct Restore(JsonCodec);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                CURRENT.with(|c| c.set(self.0));
+            }
+        }
+        let _restore = Restore(CURRENT.with(|c| c.replace(self)));
+        f()
+    }
+}
+
+impl Encoder for JsonCodec {
+    fn encode<T: Serialize + ?Sized>(&self, value: &T, buf: &mut BytesMut) -> Result<(), JsonError> {
+        match self {
+            JsonCodec::SerdeJson => SerdeJson.encode(value, buf),
+            #[cfg(feature = "sonic-rs")]
+            JsonCodec::SonicRs => SonicRs.encode(value, buf),
+        }
+    }
+
+    fn decode<T: DeserializeOwned>(&self, bytes: &[u8]) -> Result<T, JsonError> {
+        match self {
+            JsonCodec::SerdeJson => SerdeJson.decode(bytes),
+            #[cfg(feature = "sonic-rs")]
+            JsonCodec::SonicRs => SonicRs.decode(bytes),
+        }
+    }
+}
+
+/// What kind of JSON failure a [`JsonError`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonErrorKind {
+    /// Not valid JSON.
+    Syntax,
+    /// The input ended inside a value.
+    Eof,
+    /// Valid JSON that does not fit the target type.
+    Data,
+    /// A value could not be serialised.
+    Encode,
+}
+
+/// A JSON failure, the same from both implementations: its kind, the line and column where the
+/// input went wrong (1-based; 0 for encoding failures), and the implementation's reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonError {
+    kind: JsonErrorKind,
+    line: usize,
+    column: usize,
+    reason: String,
+}
+
+impl JsonError {
+    fn new(kind: JsonErrorKind, line: usize, column: usize, display: String) -> Self {
+        // Both libraries end their message with " at line L column C" (sonic-rs then adds a
+        // snippet of the input on following lines); keep the reason alone.
+        let first = display.lines().next().unwrap_or_default();
+        let reason = match first.rfind(" at line ") {
+            Some(at) => &first[..at],
+            None => first,
+        };
+        let at_input = kind != JsonErrorKind::Encode;
+        Self {
+            kind,
+            line: if at_input { line.max(1) } else { 0 },
+            // serde_json puts an error right after a newline at column 0, sonic-rs at 1.
+            column: if at_input { column.max(1) } else { 0 },
+            reason: reason.to_owned(),
+        }
+    }
+
+    fn encoding(err: impl fmt::Display) -> Self {
+        Self::new(JsonErrorKind::Encode, 0, 0, err.to_string())
+    }
+
+    fn from_serde_json(err: serde_json::Error) -> Self {
+        use serde_json::error::Category;
+        let kind = match err.classify() {
+            Category::Syntax => JsonErrorKind::Syntax,
+            Category::Eof => JsonErrorKind::Eof,
+            Category::Data => JsonErrorKind::Data,
+            Category::Io => JsonErrorKind::Encode,
+        };
+        Self::new(kind, err.line(), err.column(), err.to_string())
+    }
+
+    #[cfg(feature = "sonic-rs")]
+    fn from_sonic_rs(err: sonic_rs::Error) -> Self {
+        use sonic_rs::error::Category;
+        let kind = match err.classify() {
+            Category::Syntax => JsonErrorKind::Syntax,
+            Category::Eof => JsonErrorKind::Eof,
+            Category::TypeUnmatched | Category::NotFound => JsonErrorKind::Data,
+            // Reading from a slice has no I/O; a category added later is treated as malformed.
+            _ => JsonErrorKind::Syntax,
+        };
+        Self::new(kind, err.line(), err.column(), err.to_string())
+    }
+
+    /// The kind of failure.
+    pub fn kind(&self) -> JsonErrorKind {
+        self.kind
+    }
+
+    /// The 1-based line of the input where decoding failed.
+    pub fn line(&self) -> usize {
+        self.line
+    }
+
+    /// The 1-based column of the input where decoding failed.
+    pub fn column(&self) -> usize {
+        self.column
+    }
+
+    /// The status a server answers when a request body fails so: 400 for malformed JSON, 422
+    /// for JSON that does not fit, 500 for a response that could not be encoded.
+    pub fn status(&self) -> StatusCode {
+        match self.kind {
+            JsonErrorKind::Syntax | JsonErrorKind::Eof => StatusCode::BAD_REQUEST,
+            JsonErrorKind::Data => StatusCode::UNPROCESSABLE_ENTITY,
+            JsonErrorKind::Encode => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl fmt::Display for JsonError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.kind == JsonErrorKind::Encode {
+            f.write_str(&self.reason)
+        } else {
+            write!(
+                f,
+                "{} at line {} column {}",
+                self.reason, self.line, self.column
+            )
+        }
+    }
+}
+
+impl std::error::Error for JsonError {}

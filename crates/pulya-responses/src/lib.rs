@@ -21,11 +21,13 @@
 mod body;
 mod error;
 mod into_response;
-mod json;
+pub mod json;
 mod pages;
 
 pub use body::{Body, BoxError};
 pub use error::ErrorResponse;
 pub use into_response::{Html, IntoResponse, Redirect, Response};
-pub use json::Json;
+#[cfg(feature = "sonic-rs")]
+pub use json::SonicRs;
+pub use json::{Encoder, Json, JsonCodec, JsonError, JsonErrorKind, SerdeJson};
 pub use pages::{ErrorPages, PRE_ENCODED};

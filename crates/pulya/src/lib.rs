@@ -30,7 +30,7 @@
 
 pub use pulya_app::{
     App, AppService, Body, BoxFuture, BuildError, DEFAULT_BODY_LIMIT, ErrorPages, ErrorResponse,
-    Group, Handler, Html, IntoResponse, Json, Redirect, Request, RequestBody, RequestContext,
+    Group, Handler, Html, IntoResponse, Json, JsonCodec, Redirect, Request, RequestBody, RequestContext,
     Response, ResponseFuture, TestClient, TestRequest, TestResponse, TrailingSlash, extract,
 };
 #[cfg(feature = "server")]

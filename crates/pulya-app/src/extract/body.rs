@@ -5,7 +5,7 @@ use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use http_body::Body as _;
 use http_body_util::BodyExt;
-use pulya_responses::{Body, IntoResponse, Response};
+use pulya_responses::{Body, Encoder, IntoResponse, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -103,8 +103,8 @@ impl FromRequest for RequestBody {
 /// A JSON body parsed into `T`.
 ///
 /// Answers 415 unless `Content-Type` is `application/json` (or `…+json`), 413 over the body
-/// limit, 400 for malformed JSON and 422 for JSON that does not fit `T`; the message gives
-/// serde_json's reason with its line and column.
+/// limit, 400 for malformed JSON and 422 for JSON that does not fit `T`; the message gives the
+/// reason with its line and column. The app's [`json_decoder`](crate::App::json_decoder) parses.
 impl<T: DeserializeOwned> FromRequest for Json<T> {
     type Rejection = Rejection;
 
@@ -116,14 +116,11 @@ impl<T: DeserializeOwned> FromRequest for Json<T> {
             ));
         }
         let bytes = collect(req, cx.body_limit()).await?;
-        serde_json::from_slice(&bytes).map(Json).map_err(|err| {
-            use serde_json::error::Category;
-            let status = match err.classify() {
-                Category::Data => StatusCode::UNPROCESSABLE_ENTITY,
-                Category::Io | Category::Syntax | Category::Eof => StatusCode::BAD_REQUEST,
-            };
-            Rejection::new(status, format!("invalid JSON body: {err}"))
-        })
+        cx.shared
+            .json_decode
+            .decode(&bytes)
+            .map(Json)
+            .map_err(|err| Rejection::new(err.status(), format!("invalid JSON body: {err}")))
     }
 }
 

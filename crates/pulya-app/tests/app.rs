@@ -256,7 +256,9 @@ async fn json_implementations_are_chosen_per_app_and_direction() {
             .json_decoder(codec)
             .json_encoder(codec)
             .post("/items", |Json(item): Json<Item>| async move { Json(item) })
-            .get("/encoder", || async { format!("{:?}", JsonCodec::current()) })
+            .get("/encoder", || async {
+                format!("{:?}", JsonCodec::current())
+            })
             .test_client();
         let res = client.get("/encoder").send().await;
         assert_eq!(res.text(), format!("{codec:?}"));

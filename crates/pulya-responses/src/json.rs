@@ -62,7 +62,8 @@ pub trait Encoder {
     ///
     /// # Errors
     /// When `T`'s `Serialize` fails, or `T` holds a map whose keys are not strings.
-    fn encode<T: Serialize + ?Sized>(&self, value: &T, buf: &mut BytesMut) -> Result<(), JsonError>;
+    fn encode<T: Serialize + ?Sized>(&self, value: &T, buf: &mut BytesMut)
+    -> Result<(), JsonError>;
 
     /// Parses `bytes` as one JSON value of type `T`.
     ///
@@ -77,7 +78,11 @@ pub trait Encoder {
 pub struct SerdeJson;
 
 impl Encoder for SerdeJson {
-    fn encode<T: Serialize + ?Sized>(&self, value: &T, buf: &mut BytesMut) -> Result<(), JsonError> {
+    fn encode<T: Serialize + ?Sized>(
+        &self,
+        value: &T,
+        buf: &mut BytesMut,
+    ) -> Result<(), JsonError> {
         serde_json::to_writer(buf.writer(), value).map_err(JsonError::encoding)
     }
 
@@ -93,7 +98,11 @@ pub struct SonicRs;
 
 #[cfg(feature = "sonic-rs")]
 impl Encoder for SonicRs {
-    fn encode<T: Serialize + ?Sized>(&self, value: &T, buf: &mut BytesMut) -> Result<(), JsonError> {
+    fn encode<T: Serialize + ?Sized>(
+        &self,
+        value: &T,
+        buf: &mut BytesMut,
+    ) -> Result<(), JsonError> {
         sonic_rs::to_writer(buf.writer(), value).map_err(JsonError::encoding)
     }
 
@@ -150,7 +159,11 @@ impl JsonCodec {
 }
 
 impl Encoder for JsonCodec {
-    fn encode<T: Serialize + ?Sized>(&self, value: &T, buf: &mut BytesMut) -> Result<(), JsonError> {
+    fn encode<T: Serialize + ?Sized>(
+        &self,
+        value: &T,
+        buf: &mut BytesMut,
+    ) -> Result<(), JsonError> {
         match self {
             JsonCodec::SerdeJson => SerdeJson.encode(value, buf),
             #[cfg(feature = "sonic-rs")]

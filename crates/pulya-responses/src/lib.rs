@@ -23,6 +23,7 @@ mod error;
 mod into_response;
 pub mod json;
 mod pages;
+pub mod sse;
 
 pub use body::{Body, BoxError};
 pub use error::ErrorResponse;

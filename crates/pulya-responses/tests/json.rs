@@ -91,14 +91,38 @@ fn both_decoders_read_the_same_values() {
 fn both_decoders_fail_alike_with_line_and_column() {
     // (input, kind, status, line, column)
     let cases: &[(&[u8], JsonErrorKind, u16, usize, usize)] = &[
-        (b"{\"id\": 1,\n \"qty\": \"x\"}", JsonErrorKind::Data, 422, 2, 11),
-        (b"{\"sku\": \"a\",\n \"qty\": 1,}", JsonErrorKind::Syntax, 400, 2, 11),
+        (
+            b"{\"id\": 1,\n \"qty\": \"x\"}",
+            JsonErrorKind::Data,
+            422,
+            2,
+            11,
+        ),
+        (
+            b"{\"sku\": \"a\",\n \"qty\": 1,}",
+            JsonErrorKind::Syntax,
+            400,
+            2,
+            11,
+        ),
         (b"{\"sku\": \"a\",\n \"qty\"", JsonErrorKind::Eof, 400, 2, 6),
         (b"[1,2]", JsonErrorKind::Data, 422, 1, 2),
         (b"{\"sku\":\"a\"}", JsonErrorKind::Data, 422, 1, 11),
-        (b"{\"sku\":\"a\",\"qty\":1} x", JsonErrorKind::Syntax, 400, 1, 21),
+        (
+            b"{\"sku\":\"a\",\"qty\":1} x",
+            JsonErrorKind::Syntax,
+            400,
+            1,
+            21,
+        ),
         (b"", JsonErrorKind::Eof, 400, 1, 1),
-        (b"{\"sku\":\"a\",\"qty\":-1}", JsonErrorKind::Data, 422, 1, 19),
+        (
+            b"{\"sku\":\"a\",\"qty\":-1}",
+            JsonErrorKind::Data,
+            422,
+            1,
+            19,
+        ),
     ];
     for &(input, kind, status, line, column) in cases {
         let text = String::from_utf8_lossy(input);
@@ -106,7 +130,11 @@ fn both_decoders_fail_alike_with_line_and_column() {
             let err = codec.decode::<Line>(input).unwrap_err();
             let what = format!("{codec:?} on {text:?}: {err}");
             assert_eq!(err.kind(), kind, "{what}");
-            assert_eq!(err.status(), StatusCode::from_u16(status).unwrap(), "{what}");
+            assert_eq!(
+                err.status(),
+                StatusCode::from_u16(status).unwrap(),
+                "{what}"
+            );
             assert_eq!((err.line(), err.column()), (line, column), "{what}");
             let message = err.to_string();
             assert!(

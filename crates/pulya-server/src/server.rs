@@ -16,7 +16,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 use crate::error::ServeError;
-use crate::service::handle;
+use crate::service::{Serving, handle};
 
 /// Default time a client has to send a request's headers: 30 s.
 pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
@@ -235,6 +235,11 @@ impl Server {
         let graceful = GracefulShutdown::new();
         let limit = Arc::new(Semaphore::new(self.max_connections));
         let mut backoff = Backoff::default();
+        let (stop, stopping) = tokio::sync::watch::channel(false);
+        let serving = Arc::new(Serving {
+            app: service,
+            stopping,
+        });
         loop {
             let permit = tokio::select! {
                 permit = Arc::clone(&limit).acquire_owned() => permit.expect("the semaphore is never closed"),
@@ -250,8 +255,9 @@ impl Server {
             if let Err(err) = stream.set_nodelay(true) {
                 tracing::debug!(%err, "could not set TCP_NODELAY");
             }
-            let app = service.clone();
-            let hyper_service = hyper::service::service_fn(move |req| handle(app.clone(), req));
+            let serving = Arc::clone(&serving);
+            let hyper_service =
+                hyper::service::service_fn(move |req| handle(Arc::clone(&serving), req));
             let builder = Arc::clone(&builder);
             let conn = builder
                 .serve_connection(TokioIo::new(stream), hyper_service)
@@ -266,6 +272,8 @@ impl Server {
         }
         // Dropping the listener closes the socket: new connections are refused from here on.
         drop(listener);
+        // Endless streams (server-sent events) end now, so their connections can close.
+        stop.send_replace(true);
         tracing::info!(
             open = graceful.count(),
             "shutting down: finishing in-flight requests"

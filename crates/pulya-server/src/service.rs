@@ -1,18 +1,35 @@
 //! The per-request glue between hyper and the app.
 
 use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Instant;
 
+use bytes::Bytes;
 use http::{HeaderValue, header};
+use http_body::{Frame, SizeHint};
 use hyper::body::Incoming;
-use pulya_app::{AppService, RequestBody, Response};
+use pulya_app::{AppService, Body, RequestBody, Response};
+use pulya_responses::BoxError;
+use pulya_responses::sse::EndOnShutdown;
+use tokio::sync::watch;
 use tracing::Instrument;
 
 const SERVER_NAME: HeaderValue = HeaderValue::from_static("pulya");
 
+/// What every request of one server shares: the app, and the flag that turns true when the
+/// server starts shutting down.
+pub(crate) struct Serving {
+    pub(crate) app: AppService,
+    pub(crate) stopping: watch::Receiver<bool>,
+}
+
 /// Answers one request: wraps hyper's body without boxing it, calls the app and adds `Server`.
+/// A response marked [`EndOnShutdown`] ends between two frames when the server shuts down.
 pub(crate) async fn handle(
-    app: AppService,
+    serving: Arc<Serving>,
     req: http::Request<Incoming>,
 ) -> Result<Response, Infallible> {
     let req = req.map(RequestBody::from);
@@ -24,10 +41,10 @@ pub(crate) async fn handle(
         latency_us = tracing::field::Empty,
     );
     let mut res = if span.is_disabled() {
-        app.call(req).await
+        serving.app.call(req).await
     } else {
         let start = Instant::now();
-        let res = app.call(req).instrument(span.clone()).await;
+        let res = serving.app.call(req).instrument(span.clone()).await;
         span.record("status", res.status().as_u16());
         span.record("latency_us", start.elapsed().as_micros() as u64);
         res
@@ -35,5 +52,54 @@ pub(crate) async fn handle(
     res.headers_mut()
         .entry(header::SERVER)
         .or_insert(SERVER_NAME);
+    if res.extensions().get::<EndOnShutdown>().is_some() {
+        let mut stopping = serving.stopping.clone();
+        res = res.map(|body| {
+            Body::new(UntilShutdown {
+                body,
+                stop: Box::pin(async move {
+                    // An error means the server is gone, which is a shutdown too.
+                    let _ = stopping.wait_for(|stopping| *stopping).await;
+                }),
+                done: false,
+            })
+        });
+    }
     Ok(res)
+}
+
+/// A body that ends (cleanly, as if its stream had ended) once the server is shutting down.
+struct UntilShutdown {
+    body: Body,
+    stop: Pin<Box<dyn Future<Output = ()> + Send>>,
+    done: bool,
+}
+
+impl http_body::Body for UntilShutdown {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        if self.done || self.stop.as_mut().poll(cx).is_ready() {
+            self.done = true;
+            return Poll::Ready(None);
+        }
+        Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.done || self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        // It may end early, so no exact length; at most the inner body's.
+        let mut hint = SizeHint::new();
+        if let Some(upper) = self.body.size_hint().upper() {
+            hint.set_upper(upper);
+        }
+        hint
+    }
 }

@@ -30,8 +30,9 @@
 
 pub use pulya_app::{
     App, AppService, Body, BoxFuture, BuildError, DEFAULT_BODY_LIMIT, ErrorPages, ErrorResponse,
-    Group, Handler, Html, IntoResponse, Json, JsonCodec, Redirect, Request, RequestBody, RequestContext,
-    Response, ResponseFuture, TestClient, TestRequest, TestResponse, TrailingSlash, extract,
+    Group, Handler, Html, IntoResponse, Json, JsonCodec, Redirect, Request, RequestBody,
+    RequestContext, Response, ResponseFuture, TestClient, TestRequest, TestResponse, TrailingSlash,
+    extract,
 };
 #[cfg(feature = "server")]
 pub use pulya_server::{ServeError, Server};

@@ -1,0 +1,358 @@
+//! Connections over their life, over real TCP on 127.0.0.1: server-sent events with a slow
+//! reader, graceful shutdown under load and with an open event stream, idle keep-alive
+//! connections and the connection cap. Every wait has a hang guard; nothing asserts speed.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use pulya_app::App;
+use pulya_responses::sse::{self, Event, KeepAlive};
+use pulya_server::{ServeError, Server};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// A hang guard: generous, and only there so that a broken server fails instead of hanging.
+const GUARD: Duration = Duration::from_secs(20);
+
+struct Running {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<Result<(), ServeError>>,
+}
+
+fn start(server: impl FnOnce(Server) -> Server, app: App) -> Running {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = server(Server::from_listener(listener)).with_graceful_shutdown(async move {
+        let _ = stopped.await;
+    });
+    Running {
+        addr,
+        stop: Some(stop),
+        task: tokio::spawn(server.run(app)),
+    }
+}
+
+impl Running {
+    fn stop(&mut self) {
+        let _ = self.stop.take().expect("stopped once").send(());
+    }
+
+    /// Waits for the server to exit, failing the test if it hangs.
+    async fn exited(self) {
+        let result = tokio::time::timeout(GUARD, self.task).await;
+        assert!(matches!(result, Ok(Ok(Ok(())))), "{result:?}");
+    }
+}
+
+async fn guard<T>(what: &str, fut: impl Future<Output = T>) -> T {
+    tokio::time::timeout(GUARD, fut)
+        .await
+        .unwrap_or_else(|_| panic!("hung: {what}"))
+}
+
+/// Reads until the response head is complete; returns it and whatever body bytes came with it.
+async fn read_head(stream: &mut TcpStream) -> (String, Vec<u8>) {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8(buf[..end].to_vec()).unwrap();
+            return (head, buf[end + 4..].to_vec());
+        }
+        let n = stream.read(&mut chunk).await.unwrap();
+        assert!(n > 0, "closed before the response head");
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// Reads until the server closes the connection.
+async fn read_to_close(stream: &mut TcpStream, mut buf: Vec<u8>) -> Vec<u8> {
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => return buf,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+}
+
+/// Decodes a chunked body that is complete (ends with the last chunk).
+fn dechunk(mut raw: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = raw.windows(2).position(|w| w == b"\r\n")?;
+        let size = usize::from_str_radix(std::str::from_utf8(&raw[..line_end]).ok()?, 16).ok()?;
+        raw = &raw[line_end + 2..];
+        if size == 0 {
+            return raw.starts_with(b"\r\n").then_some(out);
+        }
+        out.extend_from_slice(raw.get(..size)?);
+        raw = raw.get(size + 2..)?;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_event_reader_stalls_the_producer_instead_of_growing_a_buffer() {
+    const EVENTS: usize = 1_000;
+    const EVENT_BYTES: usize = 64 * 1024;
+    let sent = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&sent);
+    let app = App::new().get("/events", move || {
+        let sent = Arc::clone(&counter);
+        async move {
+            let (tx, sse) = sse::channel(8);
+            tokio::spawn(async move {
+                let data = "x".repeat(EVENT_BYTES);
+                for i in 0..EVENTS {
+                    let event = Event::new().id(&i.to_string()).unwrap().data(&data);
+                    if tx.send(event).await.is_err() {
+                        return;
+                    }
+                    sent.fetch_add(1, Ordering::SeqCst);
+                }
+            });
+            sse
+        }
+    });
+    let server = start(|s| s, app);
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(b"GET /events HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let (head, body) = guard("head", read_head(&mut stream)).await;
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(head.contains("content-type: text/event-stream"), "{head}");
+
+    // The client reads nothing more. The producer runs until the socket buffers, hyper's write
+    // buffer and the 8-event queue are full, then waits: its count stops moving.
+    let mut last = usize::MAX;
+    let stalled = guard("the producer to stall", async {
+        loop {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let now = sent.load(Ordering::SeqCst);
+            if now == last {
+                return now;
+            }
+            last = now;
+        }
+    })
+    .await;
+    assert!(
+        stalled < EVENTS / 2,
+        "the producer ran ahead by {stalled} events of {EVENT_BYTES} bytes"
+    );
+    eprintln!(
+        "stalled after {stalled} events ({} KiB in flight)",
+        stalled * EVENT_BYTES / 1024
+    );
+
+    // Reading again lets it finish; every event arrives, in order, once.
+    let raw = guard("the rest of the stream", read_to_close(&mut stream, body)).await;
+    let body = dechunk(&raw).expect("a complete chunked body");
+    let text = String::from_utf8(body).unwrap();
+    let ids: Vec<usize> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("id: "))
+        .map(|id| id.parse().unwrap())
+        .collect();
+    assert_eq!(ids, (0..EVENTS).collect::<Vec<_>>());
+    assert_eq!(sent.load(Ordering::SeqCst), EVENTS);
+    drop(server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graceful_shutdown_ends_an_open_event_stream_cleanly() {
+    let app = App::new().get("/events", || async {
+        // An endless stream: a keep-alive comment every 50 ms, no events.
+        let (tx, sse) = sse::channel(1);
+        tokio::spawn(async move {
+            let _ = tx.send(Event::new().data("hello")).await;
+            // Keep the sender, so the stream never ends by itself.
+            std::future::pending::<()>().await;
+        });
+        sse.keep_alive(KeepAlive::new().interval(Duration::from_millis(50)))
+    });
+    // A shutdown timeout far beyond the guard: only a clean end lets the server exit in time.
+    let mut server = start(|s| s.shutdown_timeout(Duration::from_secs(300)), app);
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let (head, mut body) = guard("head", read_head(&mut stream)).await;
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    while !body.windows(5).any(|w| w == b"hello") {
+        let mut chunk = [0u8; 1024];
+        let n = guard("first event", stream.read(&mut chunk)).await.unwrap();
+        body.extend_from_slice(&chunk[..n]);
+    }
+
+    server.stop();
+    let raw = guard("the stream to end", read_to_close(&mut stream, body)).await;
+    let text = String::from_utf8(dechunk(&raw).expect("ends with the last chunk")).unwrap();
+    assert!(text.starts_with("data: hello\n\n"), "{text:?}");
+    assert!(
+        text[13..]
+            .split_inclusive("\n\n")
+            .all(|c| c == ":keep-alive\n\n")
+    );
+    server.exited().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graceful_shutdown_under_load_completes_every_accepted_request() {
+    const IN_FLIGHT: usize = 50;
+    let started = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&started);
+    let app = App::new().get(
+        "/work/{ms}",
+        move |pulya_app::extract::Path(ms): pulya_app::extract::Path<u64>| {
+            let started = Arc::clone(&counter);
+            async move {
+                started.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                format!("done after {ms} ms")
+            }
+        },
+    );
+    let mut server = start(|s| s.shutdown_timeout(Duration::from_secs(300)), app);
+    let addr = server.addr;
+    let clients: Vec<_> = (0..IN_FLIGHT)
+        .map(|i| {
+            // Some fast, some slow (up to 1.5 s).
+            let ms = if i % 5 == 0 {
+                1_500
+            } else {
+                (i as u64 % 7) * 40
+            };
+            tokio::spawn(async move {
+                let mut stream = TcpStream::connect(addr).await.unwrap();
+                let req = format!("GET /work/{ms} HTTP/1.1\r\nHost: x\r\n\r\n");
+                stream.write_all(req.as_bytes()).await.unwrap();
+                let (head, body) = read_head(&mut stream).await;
+                let raw = read_to_close(&mut stream, body).await;
+                (ms, head, raw)
+            })
+        })
+        .collect();
+    guard("every request to start", async {
+        while started.load(Ordering::SeqCst) < IN_FLIGHT {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+
+    server.stop();
+    for client in clients {
+        let (ms, head, body) = guard("a response", client).await.unwrap();
+        assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+        assert!(head.contains("content-length"), "{head}");
+        assert_eq!(body, format!("done after {ms} ms").into_bytes());
+    }
+    let addr = server.addr;
+    server.exited().await;
+    assert!(
+        TcpStream::connect(addr).await.is_err(),
+        "new connections are refused"
+    );
+}
+
+/// Whether the server closes `stream` (end of stream or reset) within the hang guard.
+async fn closed_by_server(stream: &mut TcpStream) -> bool {
+    let mut buf = [0u8; 512];
+    tokio::time::timeout(GUARD, async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => continue,
+            }
+        }
+    })
+    .await
+    .is_ok()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_keep_alive_connection_is_closed_at_the_header_read_timeout() {
+    let server = start(
+        |s| s.header_read_timeout(Some(Duration::from_millis(500))),
+        App::new().get("/ok", || async { "ok" }),
+    );
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(b"GET /ok HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let (head, _) = guard("response", read_head(&mut stream)).await;
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    // Kept alive, then idle: the server waits for the next head, and closes at the timeout.
+    assert!(
+        closed_by_server(&mut stream).await,
+        "the idle connection stayed open"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn past_the_connection_cap_new_connections_wait_for_a_free_slot() {
+    let server = start(
+        |s| s.max_connections(2),
+        App::new().get("/ok", || async { "ok" }),
+    );
+    let request = b"GET /ok HTTP/1.1\r\nHost: x\r\n\r\n";
+    let mut first = TcpStream::connect(server.addr).await.unwrap();
+    let mut second = TcpStream::connect(server.addr).await.unwrap();
+    for stream in [&mut first, &mut second] {
+        stream.write_all(request).await.unwrap();
+        let (head, _) = guard("response", read_head(stream)).await;
+        assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    }
+
+    // The third connection is queued in the listen backlog: connected, but not served.
+    let mut third = TcpStream::connect(server.addr).await.unwrap();
+    third.write_all(request).await.unwrap();
+    let mut byte = [0u8; 1];
+    let early = tokio::time::timeout(Duration::from_millis(300), third.read(&mut byte)).await;
+    assert!(early.is_err(), "served past the cap: {early:?}");
+
+    // A slot frees up: it is served.
+    drop(first);
+    let (head, _) = guard("the queued connection", read_head(&mut third)).await;
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    drop(server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_stream_arrives_whole_and_in_order() {
+    let app = App::new().get("/count", || async {
+        let (tx, sse) = sse::channel(4);
+        tokio::spawn(async move {
+            for i in 0..3 {
+                let _ = tx
+                    .send(Event::new().event("n").unwrap().data(&i.to_string()))
+                    .await;
+            }
+        });
+        sse
+    });
+    let server = start(|s| s, app);
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(b"GET /count HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let (head, body) = guard("head", read_head(&mut stream)).await;
+    assert!(head.contains("cache-control: no-cache"), "{head}");
+    let raw = guard("body", read_to_close(&mut stream, body)).await;
+    assert_eq!(
+        dechunk(&raw).unwrap(),
+        b"event: n\ndata: 0\n\nevent: n\ndata: 1\n\nevent: n\ndata: 2\n\n"
+    );
+    drop(server);
+}

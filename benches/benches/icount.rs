@@ -1,0 +1,194 @@
+//! Instruction counts of the hot paths with gungraun (callgrind): route lookup, header build,
+//! JSON encode with both implementations, a DI request scope, and one in-process request end
+//! to end. Counts are exact for a build, so this suite gives the same answer twice on a noisy
+//! machine.
+//!
+//! Needs valgrind and the runner of the same version as the library:
+//! `cargo install --locked --version 0.18.2 gungraun-runner`, then
+//! `cargo bench -p pulya-benches --bench icount` (add `-- --save-baseline=main` and later
+//! `-- --baseline=main`; with a space instead of `=` it silently runs nothing).
+
+#![allow(
+    missing_docs,
+    reason = "gungraun's macros generate undocumented modules"
+)]
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+use gungraun::{library_benchmark, library_benchmark_group, main};
+use http::Method;
+use pulya_app::{App, AppService};
+use pulya_benches::payloads;
+use pulya_responses::{Encoder, JsonCodec};
+use pulya_routing::Router;
+
+fn github_router() -> (Router<usize>, Vec<(Method, String)>) {
+    let mut router = Router::new();
+    let mut paths = Vec::new();
+    for (i, r) in pulya_benches::classic_set("github").into_iter().enumerate() {
+        let method = Method::from_bytes(r.method.as_bytes()).unwrap();
+        router.insert(method.clone(), &r.route, i).unwrap();
+        paths.push((method, r.path));
+    }
+    (router, paths)
+}
+
+// All 203 GitHub API paths once each.
+#[library_benchmark(setup = github_router)]
+fn route_lookup_github(
+    (router, paths): (Router<usize>, Vec<(Method, String)>),
+) -> (usize, Router<usize>, Vec<(Method, String)>) {
+    let mut sum = 0;
+    for (method, path) in &paths {
+        sum += *router.at(method, black_box(path)).unwrap().value;
+    }
+    // Returned, so that dropping them is not measured.
+    (sum, router, paths)
+}
+
+fn raw_headers() -> Bytes {
+    Bytes::from_static(
+        b"Host: localhost:3000\r\nUser-Agent: curl/8.5.0\r\nAccept: application/json\r\n\
+Accept-Encoding: gzip\r\nConnection: keep-alive\r\nContent-Type: application/json\r\n\
+Content-Length: 27\r\nCookie: session=abc123\r\n\r\n",
+    )
+}
+
+// Eight request headers parsed from raw bytes, then four lookups.
+#[library_benchmark(setup = raw_headers)]
+fn header_build_and_lookup(raw: Bytes) -> usize {
+    // The map is dropped inside: building and dropping it is what a request costs.
+    use http::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HOST};
+    let map = pulya_headers::HeaderMap::parse(black_box(raw)).unwrap();
+    [HOST, ACCEPT, CONTENT_TYPE, CONTENT_LENGTH]
+        .iter()
+        .filter(|name| map.get(*name).is_some())
+        .count()
+}
+
+// A payload built outside the measured function.
+enum Payload {
+    Small(payloads::Message),
+    Order(payloads::Order),
+}
+
+fn payload(codec: JsonCodec, lines: usize) -> (JsonCodec, Payload, BytesMut) {
+    let payload = if lines == 1 {
+        Payload::Small(payloads::small())
+    } else {
+        Payload::Order(payloads::order(lines))
+    };
+    (codec, payload, BytesMut::with_capacity(128 * 1024))
+}
+
+#[library_benchmark]
+#[bench::serde_json_small(args = (JsonCodec::SerdeJson, 1), setup = payload)]
+#[bench::sonic_rs_small(args = (JsonCodec::SonicRs, 1), setup = payload)]
+#[bench::serde_json_medium(args = (JsonCodec::SerdeJson, 10), setup = payload)]
+#[bench::sonic_rs_medium(args = (JsonCodec::SonicRs, 10), setup = payload)]
+#[bench::serde_json_large(args = (JsonCodec::SerdeJson, 1000), setup = payload)]
+#[bench::sonic_rs_large(args = (JsonCodec::SonicRs, 1000), setup = payload)]
+fn json_encode((codec, payload, mut buf): (JsonCodec, Payload, BytesMut)) -> (Payload, BytesMut) {
+    match &payload {
+        Payload::Small(m) => codec.encode(black_box(m), &mut buf).unwrap(),
+        Payload::Order(o) => codec.encode(black_box(o), &mut buf).unwrap(),
+    }
+    (payload, buf)
+}
+
+fn encoded(lines: usize) -> Vec<u8> {
+    if lines == 1 {
+        serde_json::to_vec(&payloads::small()).unwrap()
+    } else {
+        serde_json::to_vec(&payloads::order(lines)).unwrap()
+    }
+}
+
+#[library_benchmark]
+#[bench::serde_json_small(args = (JsonCodec::SerdeJson, 1), setup = with_bytes)]
+#[bench::sonic_rs_small(args = (JsonCodec::SonicRs, 1), setup = with_bytes)]
+#[bench::serde_json_medium(args = (JsonCodec::SerdeJson, 10), setup = with_bytes)]
+#[bench::sonic_rs_medium(args = (JsonCodec::SonicRs, 10), setup = with_bytes)]
+#[bench::serde_json_large(args = (JsonCodec::SerdeJson, 1000), setup = with_bytes)]
+#[bench::sonic_rs_large(args = (JsonCodec::SonicRs, 1000), setup = with_bytes)]
+fn json_decode((codec, lines, bytes): (JsonCodec, usize, Vec<u8>)) -> (Payload, Vec<u8>) {
+    let decoded = if lines == 1 {
+        Payload::Small(codec.decode(black_box(&bytes)).unwrap())
+    } else {
+        Payload::Order(codec.decode(black_box(&bytes)).unwrap())
+    };
+    (decoded, bytes)
+}
+
+fn with_bytes(codec: JsonCodec, lines: usize) -> (JsonCodec, usize, Vec<u8>) {
+    (codec, lines, encoded(lines))
+}
+
+struct Db;
+struct RequestState(#[allow(dead_code, reason = "held, not read")] Arc<Db>);
+
+fn container() -> Arc<pulya_di::Container> {
+    pulya_di::Container::builder()
+        .singleton(Db)
+        .scoped(|r: &dyn pulya_di::Resolver| Ok(RequestState(r.resolve::<Db>()?)))
+        .build()
+}
+
+// A request scope: created, a scoped service resolved twice (built once), dropped.
+#[library_benchmark(setup = container)]
+fn di_request_scope(container: Arc<pulya_di::Container>) -> (bool, Arc<pulya_di::Container>) {
+    let scope = container.scope();
+    let a = scope.resolve::<RequestState>().unwrap();
+    let b = scope.resolve::<RequestState>().unwrap();
+    (Arc::ptr_eq(&a, &b), container)
+}
+
+fn app() -> (tokio::runtime::Runtime, AppService) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let app = App::new()
+        .get("/plaintext", || async { "Hello, World!" })
+        .get("/json", || async { pulya_app::Json(payloads::small()) })
+        .build()
+        .unwrap();
+    (runtime, app)
+}
+
+fn get(path: &'static str) -> pulya_app::Request {
+    http::Request::get(path)
+        .body(pulya_app::RequestBody::empty())
+        .unwrap()
+}
+
+// One in-process request through routing, the handler and the response (no I/O).
+#[library_benchmark]
+#[bench::plaintext(args = ("/plaintext"), setup = with_app)]
+#[bench::json(args = ("/json"), setup = with_app)]
+fn request_in_process(
+    (runtime, app, path): (tokio::runtime::Runtime, AppService, &'static str),
+) -> (u16, tokio::runtime::Runtime, AppService) {
+    let status = runtime.block_on(app.call(get(black_box(path)))).status();
+    (status.as_u16(), runtime, app)
+}
+
+fn with_app(path: &'static str) -> (tokio::runtime::Runtime, AppService, &'static str) {
+    let (runtime, app) = app();
+    (runtime, app, path)
+}
+
+library_benchmark_group!(
+    name = hot_paths,
+    benchmarks = [
+        route_lookup_github,
+        header_build_and_lookup,
+        json_encode,
+        json_decode,
+        di_request_scope,
+        request_in_process
+    ]
+);
+
+main!(library_benchmark_groups = hot_paths);

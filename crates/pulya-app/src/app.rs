@@ -10,6 +10,7 @@ use std::task::{Context, Poll};
 
 use http::{HeaderValue, Method, StatusCode, header};
 use http_body::Body as _;
+use pulya_responses::negotiate::prefers_html;
 use pulya_responses::{Body, ErrorPages, ErrorResponse, IntoResponse, JsonCodec, Response};
 use pulya_routing::{InsertError, MatchError, Route, Router, TrailingSlash, join_paths};
 
@@ -252,6 +253,7 @@ impl App {
             router,
             fallback: self.fallback,
             middleware: self.middleware.into(),
+            pages_have_html: self.pages.has_html(),
             pages: self.pages,
             json_encode: self.json_encode,
             shared: Arc::new(Shared {
@@ -308,6 +310,8 @@ pub(crate) struct Inner {
     fallback: Option<BoxedHandler>,
     pub(crate) middleware: Arc<[Arc<dyn Middleware>]>,
     pages: ErrorPages,
+    /// Whether `pages` has HTML alternatives, so requests need their `Accept` read.
+    pages_have_html: bool,
     json_encode: JsonCodec,
     shared: Arc<Shared>,
 }
@@ -349,11 +353,15 @@ impl Inner {
                     };
                     Routed::Pending(handler(req, cx))
                 }
-                None => Routed::Ready(self.pages.response(StatusCode::NOT_FOUND)),
+                None => Routed::Ready(
+                    self.pages
+                        .negotiated(StatusCode::NOT_FOUND, req.headers().get(header::ACCEPT)),
+                ),
             },
-            Err(MatchError::MethodNotAllowed(allowed)) => {
-                Routed::Ready(self.pages.method_not_allowed(allowed.header_value()))
-            }
+            Err(MatchError::MethodNotAllowed(allowed)) => Routed::Ready(
+                self.pages
+                    .method_not_allowed(allowed.header_value(), req.headers().get(header::ACCEPT)),
+            ),
             Err(MatchError::Redirect { location }) => {
                 let location = match req.uri().query() {
                     Some(query) => format!("{location}?{query}"),
@@ -372,7 +380,10 @@ impl Inner {
                 )
                 .into_response(),
             ),
-            Err(_) => Routed::Ready(self.pages.response(StatusCode::NOT_FOUND)),
+            Err(_) => Routed::Ready(
+                self.pages
+                    .negotiated(StatusCode::NOT_FOUND, req.headers().get(header::ACCEPT)),
+            ),
         }
     }
 }
@@ -397,10 +408,14 @@ impl AppService {
     /// becomes a `500 Internal Server Error`; the service stays usable.
     pub fn call(&self, req: Request) -> ResponseFuture {
         let head = req.method() == Method::HEAD;
+        // Read now, while the request is here, for the 500 page of a panic.
+        let wants_html =
+            self.inner.pages_have_html && prefers_html(req.headers().get(header::ACCEPT));
         ResponseFuture {
             inner: Arc::clone(&self.inner),
             state: State::Start(Some(req)),
             head,
+            wants_html,
         }
     }
 
@@ -420,6 +435,7 @@ pub struct ResponseFuture {
     inner: Arc<Inner>,
     state: State,
     head: bool,
+    wants_html: bool,
 }
 
 #[allow(
@@ -453,7 +469,7 @@ impl ResponseFuture {
             let inner = &this.inner;
             let Some(req) = start.take() else {
                 let payload = Box::new("ResponseFuture polled after completion");
-                return Poll::Ready(panicked(inner, payload));
+                return Poll::Ready(panicked(inner, this.wants_html, payload));
             };
             // Middleware and routing run here, inside the guard, so a panic in them is a 500 too.
             let started = catch_unwind(AssertUnwindSafe(|| {
@@ -472,7 +488,7 @@ impl ResponseFuture {
             match started {
                 Ok(Routed::Ready(res)) => return Poll::Ready(finish(res, this.head)),
                 Ok(Routed::Pending(fut)) => this.state = State::Running(fut),
-                Err(payload) => return Poll::Ready(panicked(inner, payload)),
+                Err(payload) => return Poll::Ready(panicked(inner, this.wants_html, payload)),
             }
         }
         let State::Running(fut) = &mut this.state else {
@@ -483,7 +499,7 @@ impl ResponseFuture {
             Ok(Poll::Pending) => Poll::Pending,
             Err(payload) => {
                 this.state = State::Start(None);
-                Poll::Ready(panicked(&this.inner, payload))
+                Poll::Ready(panicked(&this.inner, this.wants_html, payload))
             }
         }
     }
@@ -503,12 +519,15 @@ fn finish(mut res: Response, head: bool) -> Response {
     res
 }
 
-fn panicked(inner: &Inner, payload: Box<dyn Any + Send>) -> Response {
+fn panicked(inner: &Inner, wants_html: bool, payload: Box<dyn Any + Send>) -> Response {
     let message = payload
         .downcast_ref::<&str>()
         .copied()
         .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
         .unwrap_or("a panic with a non-string payload");
     tracing::error!(panic = message, "a handler panicked; answering 500");
-    inner.pages.response(StatusCode::INTERNAL_SERVER_ERROR)
+    let accept = wants_html.then(|| HeaderValue::from_static("text/html"));
+    inner
+        .pages
+        .negotiated(StatusCode::INTERNAL_SERVER_ERROR, accept.as_ref())
 }

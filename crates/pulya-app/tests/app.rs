@@ -536,3 +536,54 @@ async fn error_pages_can_be_replaced() {
     assert_eq!(res.header("allow"), Some("GET, HEAD"));
     assert_eq!(res.text(), r#"{"error":"Method Not Allowed","status":405}"#);
 }
+
+#[tokio::test]
+async fn browsers_get_html_error_pages_and_api_clients_json() {
+    let mut pages = pulya_app::ErrorPages::default();
+    for (status, html) in [
+        (StatusCode::NOT_FOUND, "<h1>404</h1>"),
+        (StatusCode::METHOD_NOT_ALLOWED, "<h1>405</h1>"),
+        (StatusCode::INTERNAL_SERVER_ERROR, "<h1>500</h1>"),
+    ] {
+        pages.set_html(status, html).unwrap();
+    }
+    let client = App::new()
+        .error_pages(pages)
+        .get("/", || async { "root" })
+        .get("/panic", || async {
+            panic!("boom");
+            #[allow(unreachable_code)]
+            ""
+        })
+        .test_client();
+    let browser = "text/html,application/xhtml+xml,*/*;q=0.8";
+    for (method, path, status, html) in [
+        (Method::GET, "/missing", 404, "<h1>404</h1>"),
+        (Method::DELETE, "/", 405, "<h1>405</h1>"),
+        (Method::GET, "/panic", 500, "<h1>500</h1>"),
+    ] {
+        let res = client
+            .request(method.clone(), path)
+            .header("accept", browser)
+            .send()
+            .await;
+        assert_eq!(res.status().as_u16(), status);
+        assert_eq!(res.header("content-type"), Some("text/html; charset=utf-8"));
+        assert_eq!(res.text(), html);
+
+        for accept in [None, Some("application/json"), Some("*/*")] {
+            let mut req = client.request(method.clone(), path);
+            if let Some(accept) = accept {
+                req = req.header("accept", accept);
+            }
+            let res = req.send().await;
+            assert_eq!(error_of(&res).0, status, "{accept:?}");
+        }
+    }
+    let res = client
+        .request(Method::DELETE, "/")
+        .header("accept", browser)
+        .send()
+        .await;
+    assert_eq!(res.header("allow"), Some("GET, HEAD"));
+}

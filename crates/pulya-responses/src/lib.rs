@@ -7,7 +7,11 @@
 //!   `Result` and `Option`.
 //! - [`ErrorResponse`]: the JSON error body every Pulya error uses,
 //!   `{"error":"…","status":N}`; [`ErrorPages`]: the common error statuses pre-encoded, which
-//!   an app may replace (HTML pages, say).
+//!   an app may replace (HTML pages, say), with HTML alternatives for browsers.
+//! - [`json`]: the [`Encoder`] trait, serde_json and sonic-rs, chosen per app by [`JsonCodec`].
+//! - [`sse`]: server-sent events with keep-alive and backpressure.
+//! - [`negotiate`]: the client's preferred media type by `Accept`.
+//! - [`date`]: the `Date` header value, cached per second.
 //!
 //! ```
 //! use http::StatusCode;
@@ -19,9 +23,11 @@
 //! ```
 
 mod body;
+pub mod date;
 mod error;
 mod into_response;
 pub mod json;
+pub mod negotiate;
 mod pages;
 pub mod sse;
 

@@ -49,6 +49,8 @@ struct Page {
 #[derive(Debug, Clone)]
 pub struct ErrorPages {
     pages: [Page; PRE_ENCODED.len()],
+    /// HTML alternatives, sent to clients that prefer `text/html` ([`ErrorPages::set_html`]).
+    html: [Option<Bytes>; PRE_ENCODED.len()],
 }
 
 impl Default for ErrorPages {
@@ -63,6 +65,7 @@ impl Default for ErrorPages {
                     body: Bytes::from(body),
                 }
             }),
+            html: Default::default(),
         }
     }
 }
@@ -93,6 +96,27 @@ impl ErrorPages {
         Ok(())
     }
 
+    /// Adds an HTML alternative to the page of `status`, sent instead of it to clients whose
+    /// `Accept` header prefers `text/html` ([`ErrorPages::negotiated`]). Fails for a status
+    /// without a page.
+    pub fn set_html(
+        &mut self,
+        status: StatusCode,
+        html: impl Into<Bytes>,
+    ) -> Result<(), ErrorResponse> {
+        let index = Self::index(status).ok_or_else(|| {
+            ErrorResponse::new(status, format!("{status} has no pre-encoded page"))
+        })?;
+        self.html[index] = Some(html.into());
+        Ok(())
+    }
+
+    /// Whether any page has an HTML alternative, that is whether [`ErrorPages::negotiated`]
+    /// needs the request's `Accept` header at all.
+    pub fn has_html(&self) -> bool {
+        self.html.iter().any(Option::is_some)
+    }
+
     /// The response of `status`: its page, or for a status without one, Pulya's JSON error body
     /// with the reason phrase, encoded now.
     pub fn response(&self, status: StatusCode) -> Response {
@@ -100,16 +124,34 @@ impl ErrorPages {
             let reason = status.canonical_reason().unwrap_or("Error");
             return ErrorResponse::new(status, reason).into_response();
         };
-        let mut res = Response::new(Body::full(page.body.clone()));
+        Self::page_response(status, page.body.clone(), page.content_type.clone())
+    }
+
+    /// The response of `status` for a client that sent `accept`: the HTML alternative when
+    /// there is one and the client prefers HTML to JSON, else [`ErrorPages::response`].
+    pub fn negotiated(&self, status: StatusCode, accept: Option<&HeaderValue>) -> Response {
+        let html = Self::index(status).and_then(|i| self.html[i].as_ref());
+        match html {
+            Some(html) if crate::negotiate::prefers_html(accept) => Self::page_response(
+                status,
+                html.clone(),
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            ),
+            _ => self.response(status),
+        }
+    }
+
+    fn page_response(status: StatusCode, body: Bytes, content_type: HeaderValue) -> Response {
+        let mut res = Response::new(Body::full(body));
         *res.status_mut() = status;
-        res.headers_mut()
-            .insert(header::CONTENT_TYPE, page.content_type.clone());
+        res.headers_mut().insert(header::CONTENT_TYPE, content_type);
         res
     }
 
-    /// The `405 Method Not Allowed` response with its `Allow` header.
-    pub fn method_not_allowed(&self, allow: &str) -> Response {
-        let mut res = self.response(StatusCode::METHOD_NOT_ALLOWED);
+    /// The `405 Method Not Allowed` response with its `Allow` header, negotiated as
+    /// [`ErrorPages::negotiated`] (`None` for the JSON page).
+    pub fn method_not_allowed(&self, allow: &str, accept: Option<&HeaderValue>) -> Response {
+        let mut res = self.negotiated(StatusCode::METHOD_NOT_ALLOWED, accept);
         if let Ok(value) = HeaderValue::from_str(allow) {
             res.headers_mut().insert(header::ALLOW, value);
         }

@@ -75,7 +75,7 @@ fn pages_can_be_replaced_and_others_are_encoded_on_demand() {
 #[test]
 fn method_not_allowed_and_too_many_requests_add_their_headers() {
     let pages = ErrorPages::default();
-    let res = pages.method_not_allowed("GET, HEAD");
+    let res = pages.method_not_allowed("GET, HEAD", None);
     assert_eq!(res.headers()["allow"], "GET, HEAD");
     let res = pages.too_many_requests(30);
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);

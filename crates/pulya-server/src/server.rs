@@ -22,9 +22,11 @@ use crate::service::{Serving, handle};
 pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default most headers in one HTTP/1 request: 100 (more is answered with 431).
 pub const DEFAULT_MAX_HEADERS: usize = 100;
-/// Default most bytes of a request head (request line and headers): 64 KiB (more is 431; an
-/// over-long URI is 414).
+/// Default most bytes of a request head (request line and headers): 64 KiB (more is 431).
 pub const DEFAULT_MAX_HEADER_BYTES: usize = 64 * 1024;
+/// Default most bytes of a request's path and query: 8 KiB (more is 414). A URI that does not
+/// even fit the request head is 431.
+pub const DEFAULT_MAX_URI_BYTES: usize = 8 * 1024;
 /// Default most open connections: 10,000. Past it, new connections wait in the listen backlog
 /// until one closes.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
@@ -53,6 +55,7 @@ pub struct Server {
     header_read_timeout: Option<Duration>,
     max_headers: usize,
     max_header_bytes: usize,
+    max_uri_bytes: usize,
     max_connections: usize,
     keep_alive: bool,
     shutdown_timeout: Duration,
@@ -71,6 +74,7 @@ impl fmt::Debug for Server {
             .field("header_read_timeout", &self.header_read_timeout)
             .field("max_headers", &self.max_headers)
             .field("max_header_bytes", &self.max_header_bytes)
+            .field("max_uri_bytes", &self.max_uri_bytes)
             .field("max_connections", &self.max_connections)
             .field("keep_alive", &self.keep_alive)
             .field("shutdown_timeout", &self.shutdown_timeout)
@@ -101,6 +105,7 @@ impl Server {
             header_read_timeout: Some(DEFAULT_HEADER_READ_TIMEOUT),
             max_headers: DEFAULT_MAX_HEADERS,
             max_header_bytes: DEFAULT_MAX_HEADER_BYTES,
+            max_uri_bytes: DEFAULT_MAX_URI_BYTES,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             keep_alive: true,
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
@@ -132,6 +137,13 @@ impl Server {
     /// raised to 8 KiB, hyper's smallest buffer. Default: [`DEFAULT_MAX_HEADER_BYTES`].
     pub fn max_header_bytes(mut self, n: usize) -> Self {
         self.max_header_bytes = n.max(MIN_HEADER_BYTES);
+        self
+    }
+
+    /// The most bytes of a request's path and query; a longer one is answered with
+    /// `414 URI Too Long`. Default: [`DEFAULT_MAX_URI_BYTES`].
+    pub fn max_uri_bytes(mut self, n: usize) -> Self {
+        self.max_uri_bytes = n;
         self
     }
 
@@ -239,6 +251,7 @@ impl Server {
         let serving = Arc::new(Serving {
             app: service,
             stopping,
+            max_uri_bytes: self.max_uri_bytes,
         });
         loop {
             let permit = tokio::select! {

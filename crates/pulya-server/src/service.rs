@@ -8,10 +8,10 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use bytes::Bytes;
-use http::{HeaderValue, header};
+use http::{HeaderValue, StatusCode, header};
 use http_body::{Frame, SizeHint};
 use hyper::body::Incoming;
-use pulya_app::{AppService, Body, RequestBody, Response};
+use pulya_app::{AppService, Body, ErrorResponse, IntoResponse, RequestBody, Response};
 use pulya_responses::BoxError;
 use pulya_responses::sse::EndOnShutdown;
 use tokio::sync::watch;
@@ -24,6 +24,7 @@ const SERVER_NAME: HeaderValue = HeaderValue::from_static("pulya");
 pub(crate) struct Serving {
     pub(crate) app: AppService,
     pub(crate) stopping: watch::Receiver<bool>,
+    pub(crate) max_uri_bytes: usize,
 }
 
 /// Answers one request: wraps hyper's body without boxing it, calls the app and adds `Server`.
@@ -32,6 +33,13 @@ pub(crate) async fn handle(
     serving: Arc<Serving>,
     req: http::Request<Incoming>,
 ) -> Result<Response, Infallible> {
+    let uri_bytes = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
+    if uri_bytes > serving.max_uri_bytes {
+        let message = format!("the URI is longer than {} bytes", serving.max_uri_bytes);
+        let mut res = ErrorResponse::new(StatusCode::URI_TOO_LONG, message).into_response();
+        res.headers_mut().insert(header::SERVER, SERVER_NAME);
+        return Ok(res);
+    }
     let req = req.map(RequestBody::from);
     let span = tracing::debug_span!(
         "request",

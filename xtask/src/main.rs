@@ -4,13 +4,16 @@
 use std::process::{Command, ExitCode};
 
 mod bench_compare;
+mod reliability;
 
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   ci              run what .ci/run runs: fmt check, clippy with warnings denied, the workspace tests
   bench-compare   run the benchmarks, save or compare a baseline (--help for its options)
-  perf-gate       instruction counts against benches/baseline/ (3 % fails); --update rewrites it";
+  perf-gate       instruction counts against benches/baseline/ (3 % fails); --update rewrites it
+  fuzz            every cargo-fuzz target for --secs N each (default 60): executions and findings
+  soak            wrk, 256 connections, against the example for --secs N (default 60): errors, p99, RSS";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -18,6 +21,8 @@ fn main() -> ExitCode {
         Some("ci") => ci(),
         Some("bench-compare") => bench_compare::run(&args[1..]),
         Some("perf-gate") => bench_compare::perf_gate(&args[1..]),
+        Some("fuzz") => reliability::fuzz(&args[1..]),
+        Some("soak") => reliability::soak(&args[1..]),
         Some("-h" | "--help") | None => {
             println!("{USAGE}");
             ExitCode::SUCCESS

@@ -2,7 +2,8 @@
 //! markdown table and fails on a regression past the thresholds.
 //!
 //! Two kinds of figures:
-//! - instruction counts (callgrind over the `route_lookups` driver: deterministic, the gate);
+//! - instruction counts (callgrind over the `route_lookups` driver, and the gungraun suite
+//!   `benches/benches/icount.rs`: deterministic, the gate);
 //! - criterion medians (wall time: noisy on shared machines, reported separately).
 //!
 //! Baselines are JSON files under `target/bench-compare/`.
@@ -17,7 +18,7 @@ const USAGE: &str = "usage: cargo xtask bench-compare (--save NAME | --baseline=
   --baseline=NAME      run them and compare with baseline NAME
   --threshold PCT      instruction-count regression that fails (default 2)
   --wall-threshold PCT wall-time regression that fails (default 10)
-  --only SUITE         routing, headers or responses (default: all)
+  --only SUITE         routing, hot_paths (gungraun), headers or responses (default: all)
   --no-wall            skip the criterion suites (instruction counts only)
   --features LIST      cargo features for the benchmark builds (e.g. pulya-routing/slow-lookup)";
 
@@ -82,9 +83,9 @@ fn parse(args: &[String]) -> Result<Options, String> {
         return Err("give exactly one of --save NAME and --baseline=NAME".to_owned());
     }
     if let Some(only) = &o.only {
-        if !["routing", "headers", "responses"].contains(&only.as_str()) {
+        if !["routing", "hot_paths", "headers", "responses"].contains(&only.as_str()) {
             return Err(format!(
-                "unknown suite `{only}`: routing, headers or responses"
+                "unknown suite `{only}`: routing, hot_paths, headers or responses"
             ));
         }
     }
@@ -213,6 +214,12 @@ fn measure(root: &Path, options: &Options) -> Result<Figures, String> {
             figures.insert(name, per_lookup);
         }
     }
+    if wants(options, "hot_paths") {
+        for (name, instructions) in gungraun_counts(root, features)? {
+            eprintln!("{name}: {instructions:.0} instructions");
+            figures.insert(name, instructions);
+        }
+    }
     if options.wall {
         for suite in ["routing", "headers", "responses"] {
             if !wants(options, suite) {
@@ -243,6 +250,64 @@ fn measure(root: &Path, options: &Options) -> Result<Figures, String> {
         }
     }
     Ok(figures)
+}
+
+/// The gungraun suite's instruction counts, read from its report: a line naming the benchmark
+/// (`icount::hot_paths::json_encode sonic_rs_small:(…)`), then `Instructions: N|…`.
+fn gungraun_counts(root: &Path, features: Option<&str>) -> Result<Vec<(String, f64)>, String> {
+    which("valgrind", "apt-get install -y valgrind")?;
+    which(
+        "gungraun-runner",
+        "cargo install --locked --version 0.18.2 gungraun-runner",
+    )?;
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.current_dir(root)
+        .args(["bench", "-q", "-p", "pulya-benches", "--bench", "icount"]);
+    if let Some(features) = features {
+        cmd.args(["--features", features]);
+    }
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run cargo bench: {e}"))?;
+    let report = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        return Err(format!(
+            "the gungraun suite failed ({}):\n{report}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(parse_gungraun(&report))
+}
+
+fn parse_gungraun(report: &str) -> Vec<(String, f64)> {
+    let mut counts = Vec::new();
+    let mut current: Option<String> = None;
+    for line in report.lines() {
+        if let Some(rest) = line.strip_prefix("icount::") {
+            // `hot_paths::json_encode sonic_rs_small:(args)` → `hot_paths/json_encode/sonic_rs_small`
+            let name = rest
+                .split(':')
+                .filter(|p| !p.is_empty())
+                .take(2)
+                .collect::<Vec<_>>();
+            let bench = name.get(1).copied().unwrap_or_default();
+            let bench = bench.replace(' ', "/");
+            current = Some(format!(
+                "icount/{}/{bench}",
+                name.first().copied().unwrap_or_default()
+            ));
+        } else if let (Some(name), Some(rest)) =
+            (&current, line.trim_start().strip_prefix("Instructions:"))
+        {
+            let value = rest.split('|').next().unwrap_or_default().trim();
+            if let Ok(value) = value.parse::<f64>() {
+                counts.push((name.clone(), value));
+            }
+            current = None;
+        }
+    }
+    counts
 }
 
 fn which(tool: &str, install: &str) -> Result<(), String> {
@@ -437,4 +502,29 @@ pub(crate) fn perf_gate(args: &[String]) -> ExitCode {
         }
     };
     compare(&before, &figures, &options)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_gungraun;
+
+    #[test]
+    fn reads_gungraun_reports() {
+        let report = "icount::hot_paths::route_lookup_github
+  Instructions:                      119763|119763               (No change)
+  L1 Hits:                           834677|834689               (-0.00144%) [-1.00001x]
+icount::hot_paths::json_encode sonic_rs_small:(payload(JsonCodec :: SonicRs, 1))
+  Instructions:                         423|N/A                  (*********)
+";
+        assert_eq!(
+            parse_gungraun(report),
+            vec![
+                ("icount/hot_paths/route_lookup_github".to_owned(), 119_763.0),
+                (
+                    "icount/hot_paths/json_encode/sonic_rs_small".to_owned(),
+                    423.0
+                ),
+            ]
+        );
+    }
 }

@@ -4,6 +4,7 @@
 use std::process::{Command, ExitCode};
 
 mod bench_compare;
+mod peers;
 mod reliability;
 
 const USAGE: &str = "usage: cargo xtask <command>
@@ -12,6 +13,7 @@ commands:
   ci              run what .ci/run runs: fmt check, clippy with warnings denied, the workspace tests
   bench-compare   run the benchmarks, save or compare a baseline (--help for its options)
   perf-gate       instruction counts against benches/baseline/ (3 % fails); --update rewrites it
+  peers           the example next to raw hyper, axum and actix-web: instructions, allocations, wrk
   fuzz            every cargo-fuzz target for --secs N each (default 60): executions and findings
   soak            wrk, 256 connections, against the example for --secs N (default 60): errors, p99, RSS";
 
@@ -21,6 +23,7 @@ fn main() -> ExitCode {
         Some("ci") => ci(),
         Some("bench-compare") => bench_compare::run(&args[1..]),
         Some("perf-gate") => bench_compare::perf_gate(&args[1..]),
+        Some("peers") => peers::run(&args[1..]),
         Some("fuzz") => reliability::fuzz(&args[1..]),
         Some("soak") => reliability::soak(&args[1..]),
         Some("-h" | "--help") | None => {

@@ -28,7 +28,7 @@ fn secs(args: &[String], default: u64) -> Result<u64, String> {
 }
 
 /// Whether `tool` can be started at all (some print their version with a non-zero exit).
-fn present(tool: &str, arg: &str) -> bool {
+pub(crate) fn present(tool: &str, arg: &str) -> bool {
     Command::new(tool)
         .arg(arg)
         .stdout(Stdio::null())
@@ -117,7 +117,7 @@ fn tail(text: &str, lines: usize) -> String {
     out
 }
 
-fn fail(message: &str) -> ExitCode {
+pub(crate) fn fail(message: &str) -> ExitCode {
     eprintln!("error: {message}");
     ExitCode::FAILURE
 }
@@ -131,15 +131,15 @@ fn rss_kib(pid: u32) -> Option<u64> {
 
 /// What wrk printed, read back: wrk exits 0 even when requests fail.
 #[derive(Debug, Default)]
-struct WrkReport {
-    requests: u64,
-    socket_errors: u64,
-    non_2xx: u64,
-    p99: String,
-    requests_per_sec: String,
+pub(crate) struct WrkReport {
+    pub(crate) requests: u64,
+    pub(crate) socket_errors: u64,
+    pub(crate) non_2xx: u64,
+    pub(crate) p99: String,
+    pub(crate) requests_per_sec: String,
 }
 
-fn parse_wrk(out: &str) -> Result<WrkReport, String> {
+pub(crate) fn parse_wrk(out: &str) -> Result<WrkReport, String> {
     let mut report = WrkReport::default();
     let mut seen_requests = false;
     for line in out.lines().map(str::trim) {

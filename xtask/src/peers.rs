@@ -1,0 +1,392 @@
+//! `cargo xtask peers`: Pulya's example next to raw hyper, axum and actix-web, serving the same
+//! endpoints with one worker each.
+//!
+//! Per server and endpoint:
+//! - user-space instructions per request in the server process: callgrind totals after 2,000
+//!   and after 12,000 requests (8 keep-alive connections, `benches/examples/load.rs`), the
+//!   difference divided by 10,000, so start-up and shutdown cancel out;
+//! - heap allocations per request: the same difference over dhat's block totals;
+//! - wrk throughput: the server pinned to core 0 and wrk (1 thread, 8 connections) to core 1,
+//!   `--rounds` interleaved rounds (default 5), the median.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::time::Duration;
+
+use crate::bench_compare::workspace_root;
+use crate::reliability::{fail, parse_wrk, present};
+
+const USAGE: &str = "usage: cargo xtask peers [--rounds N] [--secs S] [--no-wrk]
+
+  --rounds N   wrk rounds per server and endpoint, interleaved (default 5)
+  --secs S     seconds per wrk round (default 5)
+  --no-wrk     instruction and allocation counts only";
+
+/// The servers: name, binary (relative to the workspace root), where it is built.
+const SERVERS: [(&str, &str); 4] = [
+    ("pulya", "target/release/examples/hello"),
+    ("hyper", "target/release/examples/peer_hyper"),
+    ("axum", "target/peers/release/axum_peer"),
+    ("actix-web", "target/peers/release/actix_peer"),
+];
+
+const PATHS: [&str; 2] = ["/plaintext", "/json"];
+const SMALL: u64 = 2_000;
+const LARGE: u64 = 12_000;
+const CONNECTIONS: u64 = 8;
+
+struct Options {
+    rounds: usize,
+    secs: u64,
+    wrk: bool,
+}
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let mut options = Options {
+        rounds: 5,
+        secs: 5,
+        wrk: true,
+    };
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) => (n, Some(v.to_owned())),
+            None => (arg.as_str(), None),
+        };
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| args.next().cloned())
+                .ok_or(format!("{name} needs a value"))
+        };
+        match name {
+            "--rounds" => options.rounds = value()?.parse().map_err(|_| "--rounds N")?,
+            "--secs" => options.secs = value()?.parse().map_err(|_| "--secs S")?,
+            "--no-wrk" => options.wrk = false,
+            _ => return Err(format!("unknown option `{arg}`\n\n{USAGE}")),
+        }
+    }
+    Ok(options)
+}
+
+pub(crate) fn run(args: &[String]) -> ExitCode {
+    let options = match parse(args) {
+        Ok(options) => options,
+        Err(err) => return fail(&err),
+    };
+    match measure(&options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => fail(&err),
+    }
+}
+
+fn need(tool: &str, arg: &str, package: &str) -> Result<(), String> {
+    if present(tool, arg) {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{tool}` is missing; install it with `apt-get install -y {package}`"
+        ))
+    }
+}
+
+fn build(root: &Path) -> Result<(), String> {
+    let steps: [(&[&str], Option<&str>); 2] = [
+        (
+            &[
+                "build",
+                "--release",
+                "-p",
+                "pulya",
+                "--example",
+                "hello",
+                "-p",
+                "pulya-benches",
+                "--example",
+                "peer_hyper",
+                "--example",
+                "load",
+            ],
+            None,
+        ),
+        (
+            &[
+                "build",
+                "--release",
+                "--manifest-path",
+                "benches/peers/Cargo.toml",
+            ],
+            Some("target/peers"),
+        ),
+    ];
+    for (args, target_dir) in steps {
+        eprintln!("+ cargo {}", args.join(" "));
+        let mut cmd = Command::new(env!("CARGO"));
+        cmd.current_dir(root).args(args).stdout(Stdio::null());
+        if let Some(dir) = target_dir {
+            cmd.env("CARGO_TARGET_DIR", root.join(dir));
+        }
+        let status = cmd.status().map_err(|e| format!("cannot run cargo: {e}"))?;
+        if !status.success() {
+            return Err(format!("`cargo {}` failed ({status})", args.join(" ")));
+        }
+    }
+    Ok(())
+}
+
+fn measure(options: &Options) -> Result<(), String> {
+    need("valgrind", "--version", "valgrind")?;
+    if options.wrk {
+        need("wrk", "-v", "wrk")?;
+        need("taskset", "-V", "util-linux")?;
+    }
+    let root = workspace_root();
+    build(&root)?;
+    let load = root.join("target/release/examples/load");
+
+    let mut rows = Vec::new();
+    for path in PATHS {
+        for (name, binary) in SERVERS {
+            let binary = root.join(binary);
+            let instructions = per_request(&binary, &load, path, Tool::Callgrind)?;
+            let allocations = per_request(&binary, &load, path, Tool::Dhat)?;
+            eprintln!(
+                "{name} {path}: {instructions:.0} instructions, {allocations:.1} allocations per request"
+            );
+            rows.push(Row {
+                path,
+                server: name,
+                instructions,
+                allocations,
+                throughput: Vec::new(),
+            });
+        }
+    }
+    if options.wrk {
+        for round in 1..=options.rounds {
+            for row in &mut rows {
+                let binary = root.join(SERVERS.iter().find(|(n, _)| *n == row.server).unwrap().1);
+                let rps = throughput(&binary, row.path, options.secs)?;
+                eprintln!(
+                    "round {round}: {} {}: {rps:.0} requests/s",
+                    row.server, row.path
+                );
+                row.throughput.push(rps);
+            }
+        }
+    }
+    print_table(&rows, options);
+    Ok(())
+}
+
+struct Row {
+    path: &'static str,
+    server: &'static str,
+    instructions: f64,
+    allocations: f64,
+    throughput: Vec<f64>,
+}
+
+fn median(values: &[f64]) -> Option<f64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(sorted[n / 2]),
+        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2.0),
+    }
+}
+
+fn print_table(rows: &[Row], options: &Options) {
+    println!(
+        "| endpoint | server | instructions / request | × hyper | allocations / request | wrk requests/s (median of {}) | × hyper |",
+        options.rounds
+    );
+    println!("|---|---|---:|---:|---:|---:|---:|");
+    for row in rows {
+        let hyper = rows
+            .iter()
+            .find(|r| r.path == row.path && r.server == "hyper")
+            .expect("hyper is measured");
+        let (rps, rps_ratio) = match (median(&row.throughput), median(&hyper.throughput)) {
+            (Some(a), Some(b)) => (format!("{a:.0}"), format!("{:.2}×", a / b)),
+            _ => ("–".to_owned(), "–".to_owned()),
+        };
+        println!(
+            "| {} | {} | {:.0} | {:.2}× | {:.1} | {rps} | {rps_ratio} |",
+            row.path,
+            row.server,
+            row.instructions,
+            row.instructions / hyper.instructions,
+            row.allocations
+        );
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Tool {
+    Callgrind,
+    Dhat,
+}
+
+/// A free port on 127.0.0.1.
+fn free_addr() -> Result<String, String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    Ok(listener
+        .local_addr()
+        .map_err(|e| e.to_string())?
+        .to_string())
+}
+
+fn wait_listening(addr: &str, server: &mut Child) -> Result<(), String> {
+    for _ in 0..600 {
+        if std::net::TcpStream::connect(addr).is_ok() {
+            return Ok(());
+        }
+        if let Ok(Some(status)) = server.try_wait() {
+            return Err(format!("the server exited before listening ({status})"));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Err(format!("the server did not listen on {addr} within 30 s"))
+}
+
+/// SIGINT, then waits (a server under valgrind writes its profile as it exits).
+fn stop(mut server: Child) -> Result<(), String> {
+    let _ = Command::new("kill")
+        .args(["-INT", &server.id().to_string()])
+        .status();
+    for _ in 0..600 {
+        if server.try_wait().map_err(|e| e.to_string())?.is_some() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = server.kill();
+    Err("the server did not exit within 30 s of SIGINT".to_owned())
+}
+
+/// One run under valgrind: `requests` requests, then the tool's total (instructions, or heap
+/// blocks allocated).
+fn total(binary: &Path, load: &Path, path: &str, requests: u64, tool: Tool) -> Result<u64, String> {
+    let addr = free_addr()?;
+    let out = std::env::temp_dir().join(format!("pulya-peers-{}.out", std::process::id()));
+    let log = std::env::temp_dir().join(format!("pulya-peers-{}.log", std::process::id()));
+    let tool_args = match tool {
+        Tool::Callgrind => vec![
+            "--tool=callgrind".to_owned(),
+            format!("--callgrind-out-file={}", out.display()),
+        ],
+        Tool::Dhat => vec![
+            "--tool=dhat".to_owned(),
+            format!("--dhat-out-file={}", out.display()),
+        ],
+    };
+    let mut server = Command::new("valgrind")
+        .args(&tool_args)
+        .arg(format!("--log-file={}", log.display()))
+        .arg(binary)
+        .args(["--addr", &addr, "--workers", "1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start valgrind: {e}"))?;
+    wait_listening(&addr, &mut server)?;
+    let loaded = Command::new(load)
+        .args([&addr, path, &requests.to_string(), &CONNECTIONS.to_string()])
+        .stdout(Stdio::null())
+        .status()
+        .map_err(|e| format!("cannot run the load client: {e}"))?;
+    stop(server)?;
+    if !loaded.success() {
+        return Err(format!(
+            "the load client failed against {}",
+            binary.display()
+        ));
+    }
+    let value = match tool {
+        Tool::Callgrind => {
+            let text =
+                std::fs::read_to_string(&out).map_err(|e| format!("no callgrind output: {e}"))?;
+            text.lines()
+                .find_map(|l| {
+                    l.strip_prefix("summary: ")
+                        .or_else(|| l.strip_prefix("totals: "))
+                })
+                .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        }
+        Tool::Dhat => {
+            // "==123== Total:     1,234 bytes in 56 blocks"
+            let text = std::fs::read_to_string(&log).map_err(|e| format!("no dhat log: {e}"))?;
+            text.lines().find_map(|l| {
+                let rest = l.split_once("Total:")?.1;
+                let blocks = rest.split_once(" in ")?.1.split_whitespace().next()?;
+                blocks.replace(',', "").parse().ok()
+            })
+        }
+    };
+    let _ = std::fs::remove_file(&out);
+    let _ = std::fs::remove_file(&log);
+    value.ok_or_else(|| format!("no total in the valgrind output for {}", binary.display()))
+}
+
+fn per_request(binary: &Path, load: &Path, path: &str, tool: Tool) -> Result<f64, String> {
+    let small = total(binary, load, path, SMALL, tool)?;
+    let large = total(binary, load, path, LARGE, tool)?;
+    Ok(large.saturating_sub(small) as f64 / (LARGE - SMALL) as f64)
+}
+
+/// Requests per second by wrk, the server on core 0 and wrk on core 1.
+fn throughput(binary: &PathBuf, path: &str, secs: u64) -> Result<f64, String> {
+    let addr = free_addr()?;
+    let mut server = Command::new("taskset")
+        .args(["-c", "0"])
+        .arg(binary)
+        .args(["--addr", &addr, "--workers", "1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+    wait_listening(&addr, &mut server)?;
+    let out = Command::new("taskset")
+        .args(["-c", "1", "wrk", "-t1", "-c8", &format!("-d{secs}s")])
+        .arg(format!("http://{addr}{path}"))
+        .output()
+        .map_err(|e| format!("cannot run wrk: {e}"))?;
+    stop(server)?;
+    let report = parse_wrk(&String::from_utf8_lossy(&out.stdout))?;
+    if report.socket_errors > 0 || report.non_2xx > 0 {
+        return Err(format!(
+            "wrk saw {} socket errors and {} non-2xx responses from {}",
+            report.socket_errors,
+            report.non_2xx,
+            binary.display()
+        ));
+    }
+    report
+        .requests_per_sec
+        .parse()
+        .map_err(|_| format!("wrk's requests/s is {:?}", report.requests_per_sec))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians_and_options() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), Some(2.5));
+        assert_eq!(median(&[]), None);
+        let o = parse(&[
+            "--rounds=3".into(),
+            "--secs".into(),
+            "2".into(),
+            "--no-wrk".into(),
+        ])
+        .unwrap();
+        assert_eq!((o.rounds, o.secs, o.wrk), (3, 2, false));
+        assert!(parse(&["--fast".into()]).is_err());
+    }
+}

@@ -7,6 +7,9 @@
 //! `cargo install --locked --version 0.18.2 gungraun-runner`, then
 //! `cargo bench -p pulya-benches --bench icount` (add `-- --save-baseline=main` and later
 //! `-- --baseline=main`; with a space instead of `=` it silently runs nothing).
+//!
+//! `cargo xtask profile <filter>` runs the matching benchmarks with a callgrind flamegraph and
+//! a dhat heap profile each.
 
 #![allow(
     missing_docs,
@@ -191,4 +194,15 @@ library_benchmark_group!(
     ]
 );
 
-main!(library_benchmark_groups = hot_paths);
+/// With `PULYA_PROFILE` set (by `cargo xtask profile`), callgrind also draws a flamegraph of
+/// each benchmark (SVG under `target/gungraun/`).
+fn config() -> gungraun::LibraryBenchmarkConfig {
+    let mut config = gungraun::LibraryBenchmarkConfig::default();
+    if std::env::var_os("PULYA_PROFILE").is_some() {
+        config
+            .tool(gungraun::Callgrind::default().flamegraph(gungraun::FlamegraphConfig::default()));
+    }
+    config
+}
+
+main!(config = config(); library_benchmark_groups = hot_paths);

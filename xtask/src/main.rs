@@ -5,6 +5,7 @@ use std::process::{Command, ExitCode};
 
 mod bench_compare;
 mod peers;
+mod profile;
 mod reliability;
 
 const USAGE: &str = "usage: cargo xtask <command>
@@ -14,6 +15,7 @@ commands:
   bench-compare   run the benchmarks, save or compare a baseline (--help for its options)
   perf-gate       instruction counts against benches/baseline/ (3 % fails); --update rewrites it
   peers           the example next to raw hyper, axum and actix-web: instructions, allocations, wrk
+  profile         a flamegraph (callgrind SVG) and a dhat heap profile of gungraun benchmarks
   fuzz            every cargo-fuzz target for --secs N each (default 60): executions and findings
   soak            wrk, 256 connections, against the example for --secs N (default 60): errors, p99, RSS";
 
@@ -24,6 +26,7 @@ fn main() -> ExitCode {
         Some("bench-compare") => bench_compare::run(&args[1..]),
         Some("perf-gate") => bench_compare::perf_gate(&args[1..]),
         Some("peers") => peers::run(&args[1..]),
+        Some("profile") => profile::run(&args[1..]),
         Some("fuzz") => reliability::fuzz(&args[1..]),
         Some("soak") => reliability::soak(&args[1..]),
         Some("-h" | "--help") | None => {

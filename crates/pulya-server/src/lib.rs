@@ -21,6 +21,7 @@
 //! ```
 
 mod error;
+mod idle;
 mod server;
 mod service;
 

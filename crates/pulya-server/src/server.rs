@@ -16,7 +16,8 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 use crate::error::ServeError;
-use crate::service::{Serving, handle};
+use crate::idle::Activity;
+use crate::service::{Connection, Serving, handle};
 
 /// Default time a client has to send a request's headers: 30 s.
 pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
@@ -120,8 +121,11 @@ impl Server {
         self
     }
 
-    /// How long a client may take to send a request's headers before the connection is closed;
-    /// `None` for no limit. Default: [`DEFAULT_HEADER_READ_TIMEOUT`].
+    /// How long a connection may go without a complete request head while no request is in
+    /// flight, before it is closed: a client sending its head too slowly, and an idle keep-alive
+    /// connection (HTTP/1 or HTTP/2). The check runs every half timeout, so the connection is
+    /// closed between 1× and 1.5× the timeout after its last request (at 1× when it never
+    /// completed one). `None` for no limit. Default: [`DEFAULT_HEADER_READ_TIMEOUT`].
     pub fn header_read_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.header_read_timeout = timeout;
         self
@@ -231,7 +235,9 @@ impl Server {
         builder
             .http1()
             .timer(TokioTimer::new())
-            .header_read_timeout(self.header_read_timeout)
+            // The header-read deadline is kept per connection (`idle.rs`), not by a timer that
+            // hyper would arm for every request.
+            .header_read_timeout(None)
             .keep_alive(self.keep_alive)
             .max_headers(self.max_headers)
             .max_buf_size(self.max_header_bytes);
@@ -268,17 +274,33 @@ impl Server {
             if let Err(err) = stream.set_nodelay(true) {
                 tracing::debug!(%err, "could not set TCP_NODELAY");
             }
-            let serving = Arc::clone(&serving);
+            let activity = Arc::new(Activity::default());
+            let connection = Arc::new(Connection {
+                serving: Arc::clone(&serving),
+                activity: Arc::clone(&activity),
+            });
             let hyper_service =
-                hyper::service::service_fn(move |req| handle(Arc::clone(&serving), req));
+                hyper::service::service_fn(move |req| handle(Arc::clone(&connection), req));
             let builder = Arc::clone(&builder);
             let conn = builder
                 .serve_connection(TokioIo::new(stream), hyper_service)
                 .into_owned();
             let conn = graceful.watch(conn);
+            let timeout = self.header_read_timeout;
             tokio::spawn(async move {
-                if let Err(err) = conn.await {
-                    tracing::debug!(err = %err, "connection ended with an error");
+                let idle = async {
+                    match timeout {
+                        Some(timeout) => activity.idle_for(timeout).await,
+                        None => std::future::pending().await,
+                    }
+                };
+                tokio::select! {
+                    result = conn => {
+                        if let Err(err) = result {
+                            tracing::debug!(err = %err, "connection ended with an error");
+                        }
+                    }
+                    () = idle => tracing::debug!("closing a connection idle past the header-read timeout"),
                 }
                 drop(permit);
             });

@@ -9,13 +9,15 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use http::{HeaderValue, StatusCode, header};
-use http_body::{Frame, SizeHint};
+use http_body::{Body as _, Frame, SizeHint};
 use hyper::body::Incoming;
 use pulya_app::{AppService, Body, ErrorResponse, IntoResponse, RequestBody, Response};
 use pulya_responses::BoxError;
 use pulya_responses::sse::EndOnShutdown;
 use tokio::sync::watch;
 use tracing::Instrument;
+
+use crate::idle::{Activity, Tracked};
 
 const SERVER_NAME: HeaderValue = HeaderValue::from_static("pulya");
 
@@ -27,12 +29,22 @@ pub(crate) struct Serving {
     pub(crate) max_uri_bytes: usize,
 }
 
+/// One connection: the server's shared part and this connection's activity, which its idle
+/// watchdog reads.
+pub(crate) struct Connection {
+    pub(crate) serving: Arc<Serving>,
+    pub(crate) activity: Arc<Activity>,
+}
+
 /// Answers one request: wraps hyper's body without boxing it, calls the app and adds `Server`.
-/// A response marked [`EndOnShutdown`] ends between two frames when the server shuts down.
+/// A response marked [`EndOnShutdown`] ends between two frames when the server shuts down. The
+/// request counts as in flight for the idle watchdog until its response body is done.
 pub(crate) async fn handle(
-    serving: Arc<Serving>,
+    connection: Arc<Connection>,
     req: http::Request<Incoming>,
 ) -> Result<Response, Infallible> {
+    let in_flight = connection.activity.enter();
+    let serving = &connection.serving;
     let uri_bytes = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
     if uri_bytes > serving.max_uri_bytes {
         let message = format!("the URI is longer than {} bytes", serving.max_uri_bytes);
@@ -60,6 +72,17 @@ pub(crate) async fn handle(
     res.headers_mut()
         .entry(header::SERVER)
         .or_insert(SERVER_NAME);
+    if res.body().size_hint().exact().is_none() {
+        // A stream: in flight until it ends, so the watchdog does not take it for idleness.
+        res = res.map(|body| {
+            Body::new(Tracked {
+                body,
+                _in_flight: in_flight,
+            })
+        });
+    } else {
+        drop(in_flight);
+    }
     if res.extensions().get::<EndOnShutdown>().is_some() {
         let mut stopping = serving.stopping.clone();
         res = res.map(|body| {

@@ -356,3 +356,66 @@ async fn an_event_stream_arrives_whole_and_in_order() {
     );
     drop(server);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_in_flight_outlive_the_header_read_timeout() {
+    let app = App::new()
+        .get("/slow", || async {
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            "finally"
+        })
+        .get("/events", || async {
+            let (tx, sse) = sse::channel(1);
+            tokio::spawn(async move {
+                for i in 0..20 {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    let _ = tx.send(Event::new().data(&i.to_string())).await;
+                }
+            });
+            sse
+        });
+    let server = start(
+        |s| s.header_read_timeout(Some(Duration::from_millis(400))),
+        app,
+    );
+
+    // A handler that runs for almost four timeouts still answers.
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(b"GET /slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let (head, body) = guard("slow response", read_head(&mut stream)).await;
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let body = guard("slow body", read_to_close(&mut stream, body)).await;
+    assert_eq!(body, b"finally");
+
+    // A stream of events over five timeouts is not taken for an idle connection.
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let (head, body) = guard("events head", read_head(&mut stream)).await;
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let raw = guard("every event", async {
+        let mut raw = body;
+        let mut chunk = [0u8; 4096];
+        while !raw.ends_with(b"0\r\n\r\n") {
+            let n = stream.read(&mut chunk).await.unwrap();
+            assert!(
+                n > 0,
+                "closed mid-stream after {:?}",
+                String::from_utf8_lossy(&raw)
+            );
+            raw.extend_from_slice(&chunk[..n]);
+        }
+        raw
+    })
+    .await;
+    let text = String::from_utf8(dechunk(&raw).unwrap()).unwrap();
+    assert_eq!(text.matches("data: ").count(), 20, "{text}");
+    // Then, idle, the connection is closed.
+    assert!(closed_by_server(&mut stream).await);
+    drop(server);
+}

@@ -1,0 +1,95 @@
+//! The header-read and idle deadline of a connection, kept without a timer per request.
+//!
+//! hyper's own `header_read_timeout` arms a timer for every request head, about 1,600
+//! instructions per request here (docs/performance.md). Instead, each connection counts the
+//! requests it starts and has one watchdog that wakes every half timeout: when no request
+//! started and none was in flight (handler running or body streaming) for two wakes in a row,
+//! the client has sent no complete head for at least the timeout, and the connection is closed.
+//! A slow or silent client is thus closed between 1× and 1.5× the timeout after its last
+//! request (at 1× when it never completed one), and a request costs two atomic additions.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body::{Frame, SizeHint};
+use pulya_app::Body;
+use pulya_responses::BoxError;
+
+/// What one connection's requests report to its watchdog.
+#[derive(Debug, Default)]
+pub(crate) struct Activity {
+    started: AtomicU64,
+    in_flight: AtomicUsize,
+}
+
+impl Activity {
+    /// Marks a request as started; it is in flight until the guard is dropped.
+    pub(crate) fn enter(self: &Arc<Self>) -> InFlight {
+        self.started.fetch_add(1, Ordering::Relaxed);
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        InFlight(Arc::clone(self))
+    }
+
+    /// Completes when the connection has been idle (no request started, none in flight) for at
+    /// least `timeout`; never completes while requests come.
+    pub(crate) async fn idle_for(&self, timeout: Duration) {
+        let period = timeout / 2;
+        // A new connection has started nothing: if that holds at the second check, it never
+        // completed a head, and it is closed at 1× the timeout.
+        let mut seen = self.started.load(Ordering::Relaxed);
+        let mut quiet = 0;
+        loop {
+            tokio::time::sleep(period).await;
+            let started = self.started.load(Ordering::Relaxed);
+            if started == seen && self.in_flight.load(Ordering::Relaxed) == 0 {
+                quiet += 1;
+                if quiet == 2 {
+                    return;
+                }
+            } else {
+                quiet = 0;
+            }
+            seen = started;
+        }
+    }
+}
+
+/// A request in flight on its connection, until dropped.
+#[derive(Debug)]
+pub(crate) struct InFlight(Arc<Activity>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// A streaming response body that keeps its request in flight until it ends or is dropped.
+pub(crate) struct Tracked {
+    pub(crate) body: Body,
+    pub(crate) _in_flight: InFlight,
+}
+
+impl http_body::Body for Tracked {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}

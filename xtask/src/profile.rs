@@ -49,6 +49,8 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
             "--tools=dhat",
             filter,
         ])
+        // The suite's report goes to stderr; stdout carries only the list of files.
+        .stdout(std::io::stderr())
         .status();
     if !matches!(status, Ok(s) if s.success()) {
         return fail("the gungraun suite failed");

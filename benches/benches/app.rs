@@ -1,0 +1,220 @@
+//! The request model in process (no sockets): extraction, whole requests, middleware chains,
+//! parallel requests; and the DI container and the object pool.
+//!
+//! `cargo bench -p pulya-benches --bench app`
+//!
+//! The middleware group holds what exists today (a 5-layer chain, the request id); CORS, the
+//! rate limiter and logger+recovery join it as `pulya-middleware` grows them.
+
+use std::collections::HashMap;
+use std::hint::black_box;
+use std::sync::Arc;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use pulya_app::extract::{Path, Query};
+use pulya_app::middleware::from_fn;
+use pulya_app::{App, AppService, Json, Next, Request, RequestBody};
+use serde::{Deserialize, Serialize};
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+}
+
+fn get(uri: &str) -> Request {
+    http::Request::get(uri).body(RequestBody::empty()).unwrap()
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code, reason = "deserialised, not read")]
+struct Search {
+    q: String,
+    page: u32,
+    per_page: u32,
+    sort: Option<String>,
+}
+
+/// A point-of-sale transaction: JSON in, JSON out.
+#[derive(Serialize, Deserialize)]
+struct Sale {
+    store: u32,
+    cashier: String,
+    items: Vec<SaleItem>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SaleItem {
+    sku: String,
+    qty: u32,
+    unit_cents: u64,
+}
+
+#[derive(Serialize)]
+struct Receipt {
+    id: u64,
+    total_cents: u64,
+    lines: usize,
+}
+
+fn app() -> AppService {
+    App::new()
+        .get("/plaintext", || async { "Hello, World!" })
+        .get("/users/{id}", |Path(id): Path<u64>| async move {
+            id.to_string()
+        })
+        .get(
+            "/repos/{owner}/{repo}/pulls/{number}/files/{file}",
+            |Path((owner, repo, number, file)): Path<(String, String, u64, String)>| async move {
+                format!("{owner}/{repo}#{number}:{file}")
+            },
+        )
+        .get("/search", |Query(s): Query<Search>| async move { s.q })
+        .post("/sales", |Json(sale): Json<Sale>| async move {
+            let total_cents = sale
+                .items
+                .iter()
+                .map(|i| i.unit_cents * u64::from(i.qty))
+                .sum();
+            Json(Receipt {
+                id: 1,
+                total_cents,
+                lines: sale.items.len(),
+            })
+        })
+        .build()
+        .unwrap()
+}
+
+fn requests(c: &mut Criterion) {
+    let rt = runtime();
+    let app = app();
+    let mut group = c.benchmark_group("app/request");
+    for (name, uri) in [
+        ("plaintext", "/plaintext"),
+        ("one_param", "/users/42"),
+        (
+            "four_params",
+            "/repos/pulya-rs/pulya/pulls/17/files/src%2Flib.rs",
+        ),
+        (
+            "query",
+            "/search?q=hyper+router&page=3&per_page=50&sort=stars",
+        ),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| black_box(rt.block_on(app.call(get(black_box(uri))))))
+        });
+    }
+    let sale = serde_json::to_vec(&Sale {
+        store: 12,
+        cashier: "Ana".into(),
+        items: (0..5)
+            .map(|i| SaleItem {
+                sku: format!("SKU-{i}"),
+                qty: i + 1,
+                unit_cents: 199 * u64::from(i + 1),
+            })
+            .collect(),
+    })
+    .unwrap();
+    let sale = bytes::Bytes::from(sale);
+    group.bench_function("pos_transaction_json", |b| {
+        b.iter(|| {
+            let req = http::Request::post("/sales")
+                .header("content-type", "application/json")
+                .body(RequestBody::from(pulya_app::Body::full(sale.clone())))
+                .unwrap();
+            black_box(rt.block_on(app.call(req)))
+        })
+    });
+    group.finish();
+
+    // Two threads, each answering requests on its own runtime, sharing one app.
+    let mut group = c.benchmark_group("app/parallel");
+    group.bench_function("plaintext_2_threads_x100", |b| {
+        b.iter(|| {
+            std::thread::scope(|s| {
+                for _ in 0..2 {
+                    let app = app.clone();
+                    s.spawn(move || {
+                        let rt = runtime();
+                        for _ in 0..100 {
+                            black_box(rt.block_on(app.call(get("/plaintext"))));
+                        }
+                    });
+                }
+            })
+        })
+    });
+    group.finish();
+}
+
+fn middleware(c: &mut Criterion) {
+    let rt = runtime();
+    let mut chained = App::new().get("/plaintext", || async { "Hello, World!" });
+    for _ in 0..5 {
+        chained = chained.middleware(from_fn(|req: Request, next: Next| next.run(req)));
+    }
+    let chained = chained.build().unwrap();
+    let with_id = App::new()
+        .middleware(pulya_middleware::request_id::RequestId::new())
+        .get("/plaintext", || async { "Hello, World!" })
+        .build()
+        .unwrap();
+    let mut group = c.benchmark_group("middleware");
+    group.bench_function("chain_of_5", |b| {
+        b.iter(|| black_box(rt.block_on(chained.call(get("/plaintext")))))
+    });
+    group.bench_function("request_id", |b| {
+        b.iter(|| black_box(rt.block_on(with_id.call(get("/plaintext")))))
+    });
+    group.finish();
+}
+
+struct Db;
+struct Repo(#[allow(dead_code, reason = "held, not read")] Arc<Db>);
+
+fn di_and_pool(c: &mut Criterion) {
+    let container = pulya_di::Container::builder()
+        .singleton(Db)
+        .scoped(|r: &dyn pulya_di::Resolver| Ok(Repo(r.resolve::<Db>()?)))
+        .transient(|_: &dyn pulya_di::Resolver| Ok(HashMap::<u32, u32>::new()))
+        .build();
+    let mut group = c.benchmark_group("di");
+    group.bench_function("resolve_singleton", |b| {
+        b.iter(|| black_box(container.resolve::<Db>().unwrap()))
+    });
+    group.bench_function("request_scope", |b| {
+        b.iter(|| {
+            let scope = container.scope();
+            black_box(scope.resolve::<Repo>().unwrap());
+            black_box(scope.resolve::<Repo>().unwrap());
+        })
+    });
+    group.bench_function("resolve_transient", |b| {
+        b.iter(|| black_box(container.resolve::<HashMap<u32, u32>>().unwrap()))
+    });
+    group.finish();
+
+    let pool = pulya_pool::Pool::new(64, || Vec::<u8>::with_capacity(4096), Vec::clear);
+    let mut group = c.benchmark_group("pool");
+    group.bench_function("get_and_return_4k_buffer", |b| {
+        b.iter(|| {
+            let mut buf = pool.get();
+            buf.extend_from_slice(b"Hello, World!");
+            black_box(&*buf);
+        })
+    });
+    group.bench_function("allocate_4k_buffer", |b| {
+        b.iter(|| {
+            let mut buf = Vec::<u8>::with_capacity(4096);
+            buf.extend_from_slice(b"Hello, World!");
+            black_box(&buf);
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, requests, middleware, di_and_pool);
+criterion_main!(benches);

@@ -8,16 +8,9 @@
 //! A slow or silent client is thus closed between 1× and 1.5× the timeout after its last
 //! request (at 1× when it never completed one), and a request costs two atomic additions.
 
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::task::{Context, Poll};
 use std::time::Duration;
-
-use bytes::Bytes;
-use http_body::{Frame, SizeHint};
-use pulya_app::Body;
-use pulya_responses::BoxError;
 
 /// What one connection's requests report to its watchdog.
 #[derive(Debug, Default)]
@@ -65,31 +58,5 @@ pub(crate) struct InFlight(Arc<Activity>);
 impl Drop for InFlight {
     fn drop(&mut self) {
         self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
-    }
-}
-
-/// A streaming response body that keeps its request in flight until it ends or is dropped.
-pub(crate) struct Tracked {
-    pub(crate) body: Body,
-    pub(crate) _in_flight: InFlight,
-}
-
-impl http_body::Body for Tracked {
-    type Data = Bytes;
-    type Error = BoxError;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        Pin::new(&mut self.body).poll_frame(cx)
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.body.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.body.size_hint()
     }
 }

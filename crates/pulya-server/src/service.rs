@@ -17,7 +17,7 @@ use pulya_responses::sse::EndOnShutdown;
 use tokio::sync::watch;
 use tracing::Instrument;
 
-use crate::idle::{Activity, Tracked};
+use crate::idle::{Activity, InFlight};
 
 const SERVER_NAME: HeaderValue = HeaderValue::from_static("pulya");
 
@@ -72,41 +72,40 @@ pub(crate) async fn handle(
     res.headers_mut()
         .entry(header::SERVER)
         .or_insert(SERVER_NAME);
-    if res.body().size_hint().exact().is_none() {
-        // A stream: in flight until it ends, so the watchdog does not take it for idleness.
-        res = res.map(|body| {
-            Body::new(Tracked {
-                body,
-                _in_flight: in_flight,
-            })
-        });
-    } else {
-        drop(in_flight);
+    if res.body().size_hint().exact().is_some() {
+        return Ok(res);
     }
-    if res.extensions().get::<EndOnShutdown>().is_some() {
+    // A stream: in flight until it ends, so the idle watchdog does not take it for idleness;
+    // and when marked so, ended at graceful shutdown.
+    let stop = res.extensions().get::<EndOnShutdown>().map(|_| {
         let mut stopping = serving.stopping.clone();
-        res = res.map(|body| {
-            Body::new(UntilShutdown {
-                body,
-                stop: Box::pin(async move {
-                    // An error means the server is gone, which is a shutdown too.
-                    let _ = stopping.wait_for(|stopping| *stopping).await;
-                }),
-                done: false,
-            })
+        let stop: Pin<Box<dyn Future<Output = ()> + Send>> = Box::pin(async move {
+            // An error means the server is gone, which is a shutdown too.
+            let _ = stopping.wait_for(|stopping| *stopping).await;
         });
-    }
-    Ok(res)
+        stop
+    });
+    Ok(res.map(|body| {
+        Body::new(Streaming {
+            body,
+            _in_flight: in_flight,
+            stop,
+            done: false,
+        })
+    }))
 }
 
-/// A body that ends (cleanly, as if its stream had ended) once the server is shutting down.
-struct UntilShutdown {
+/// A streaming response body as served: it keeps its request in flight until it ends or is
+/// dropped, and with a `stop` future it ends (cleanly, as if its stream had ended) once the
+/// server is shutting down.
+struct Streaming {
     body: Body,
-    stop: Pin<Box<dyn Future<Output = ()> + Send>>,
+    _in_flight: InFlight,
+    stop: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
     done: bool,
 }
 
-impl http_body::Body for UntilShutdown {
+impl http_body::Body for Streaming {
     type Data = Bytes;
     type Error = BoxError;
 
@@ -114,7 +113,11 @@ impl http_body::Body for UntilShutdown {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        if self.done || self.stop.as_mut().poll(cx).is_ready() {
+        let stopped = self
+            .stop
+            .as_mut()
+            .is_some_and(|stop| stop.as_mut().poll(cx).is_ready());
+        if self.done || stopped {
             self.done = true;
             return Poll::Ready(None);
         }

@@ -8,7 +8,7 @@ use std::hint::black_box;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use http::Method;
 use pulya_benches::{ClassicRoute, classic_set, github_varied, matchit_router, route_tree_100};
-use pulya_routing::Router;
+use pulya_routing::{ParamRule, Router};
 
 fn pulya_router(routes: &[ClassicRoute]) -> Router<usize> {
     pulya_router_cached(routes, 0)
@@ -197,6 +197,36 @@ fn build(c: &mut Criterion) {
     let routes = classic_set("github");
     c.bench_function("routing/build/github/pulya", |b| {
         b.iter(|| pulya_router(black_box(&routes)))
+    });
+    // gotap's router-group build: 10 groups (`/api/v1/resource{r}`) of 10 routes each, the
+    // `id` parameters typed as u64 by a group rule.
+    c.bench_function("routing/build/groups_10x10/pulya", |b| {
+        b.iter(|| {
+            let mut router = Router::new();
+            for r in 0..10 {
+                let mut group = router
+                    .group(&format!("/api/v1/resource{r}"))
+                    .rule("id", ParamRule::u64());
+                for (i, route) in [
+                    "",
+                    "/{id}",
+                    "/{id}/edit",
+                    "/{id}/items",
+                    "/{id}/items/{item}",
+                    "/search",
+                    "/stats",
+                    "/{id}/owner",
+                    "/files/{*path}",
+                    "/{id}/history/{rev}",
+                ]
+                .iter()
+                .enumerate()
+                {
+                    group.insert(Method::GET, route, r * 10 + i).unwrap();
+                }
+            }
+            black_box(router)
+        })
     });
 }
 

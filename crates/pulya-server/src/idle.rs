@@ -2,7 +2,7 @@
 //!
 //! hyper's own `header_read_timeout` arms a timer for every request head, about 1,600
 //! instructions per request here (docs/performance.md). Instead, each connection counts the
-//! requests it starts and has one watchdog that wakes every half timeout: when no request
+//! requests it starts and has one watchdog, a task of its own, that wakes every half timeout: when no request
 //! started and none was in flight (handler running or body streaming) for two wakes in a row,
 //! the client has sent no complete head for at least the timeout, and the connection is closed.
 //! A slow or silent client is thus closed between 1× and 1.5× the timeout after its last
@@ -11,6 +11,8 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
+
+use tokio::task::AbortHandle;
 
 /// What one connection's requests report to its watchdog.
 #[derive(Debug, Default)]
@@ -27,9 +29,11 @@ impl Activity {
         InFlight(Arc::clone(self))
     }
 
-    /// Completes when the connection has been idle (no request started, none in flight) for at
-    /// least `timeout`; never completes while requests come.
-    pub(crate) async fn idle_for(&self, timeout: Duration) {
+    /// Watches the connection whose task is `connection`: aborts it once it has been idle (no
+    /// request started, none in flight) for at least `timeout`, and returns when the connection
+    /// has ended by itself. It runs as a task of its own, so the connection's task is not
+    /// slowed by polling a timer on every wake.
+    pub(crate) async fn watch(&self, timeout: Duration, connection: AbortHandle) {
         let period = timeout / 2;
         // A new connection has started nothing: if that holds at the second check, it never
         // completed a head, and it is closed at 1× the timeout.
@@ -37,10 +41,15 @@ impl Activity {
         let mut quiet = 0;
         loop {
             tokio::time::sleep(period).await;
+            if connection.is_finished() {
+                return;
+            }
             let started = self.started.load(Ordering::Relaxed);
             if started == seen && self.in_flight.load(Ordering::Relaxed) == 0 {
                 quiet += 1;
                 if quiet == 2 {
+                    tracing::debug!("closing a connection idle past the header-read timeout");
+                    connection.abort();
                     return;
                 }
             } else {

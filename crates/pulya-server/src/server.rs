@@ -286,24 +286,16 @@ impl Server {
                 .serve_connection(TokioIo::new(stream), hyper_service)
                 .into_owned();
             let conn = graceful.watch(conn);
-            let timeout = self.header_read_timeout;
-            tokio::spawn(async move {
-                let idle = async {
-                    match timeout {
-                        Some(timeout) => activity.idle_for(timeout).await,
-                        None => std::future::pending().await,
-                    }
-                };
-                tokio::select! {
-                    result = conn => {
-                        if let Err(err) = result {
-                            tracing::debug!(err = %err, "connection ended with an error");
-                        }
-                    }
-                    () = idle => tracing::debug!("closing a connection idle past the header-read timeout"),
+            let task = tokio::spawn(async move {
+                if let Err(err) = conn.await {
+                    tracing::debug!(err = %err, "connection ended with an error");
                 }
                 drop(permit);
             });
+            if let Some(timeout) = self.header_read_timeout {
+                let abort = task.abort_handle();
+                tokio::spawn(async move { activity.watch(timeout, abort).await });
+            }
         }
         // Dropping the listener closes the socket: new connections are refused from here on.
         drop(listener);

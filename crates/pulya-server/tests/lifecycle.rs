@@ -71,6 +71,19 @@ async fn read_head(stream: &mut TcpStream) -> (String, Vec<u8>) {
     }
 }
 
+/// Sends `GET path` on a new connection (with `Connection: close` when `close`) and reads the
+/// response head, which must be a 200; returns the stream, the head and the body bytes read
+/// with it.
+async fn get_ok(addr: SocketAddr, path: &str, close: bool) -> (TcpStream, String, Vec<u8>) {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let close = if close { "Connection: close\r\n" } else { "" };
+    let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\n{close}\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let (head, body) = guard(path, read_head(&mut stream)).await;
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    (stream, head, body)
+}
+
 /// Reads until the server closes the connection.
 async fn read_to_close(stream: &mut TcpStream, mut buf: Vec<u8>) -> Vec<u8> {
     let mut chunk = vec![0u8; 64 * 1024];
@@ -121,13 +134,7 @@ async fn a_slow_event_reader_stalls_the_producer_instead_of_growing_a_buffer() {
         }
     });
     let server = start(|s| s, app);
-    let mut stream = TcpStream::connect(server.addr).await.unwrap();
-    stream
-        .write_all(b"GET /events HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        .await
-        .unwrap();
-    let (head, body) = guard("head", read_head(&mut stream)).await;
-    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let (mut stream, head, body) = get_ok(server.addr, "/events", true).await;
     assert!(head.contains("content-type: text/event-stream"), "{head}");
 
     // The client reads nothing more. The producer runs until the socket buffers, hyper's write
@@ -181,13 +188,7 @@ async fn graceful_shutdown_ends_an_open_event_stream_cleanly() {
     });
     // A shutdown timeout far beyond the guard: only a clean end lets the server exit in time.
     let mut server = start(|s| s.shutdown_timeout(Duration::from_secs(300)), app);
-    let mut stream = TcpStream::connect(server.addr).await.unwrap();
-    stream
-        .write_all(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
-        .await
-        .unwrap();
-    let (head, mut body) = guard("head", read_head(&mut stream)).await;
-    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let (mut stream, _, mut body) = get_ok(server.addr, "/events", false).await;
     while !body.windows(5).any(|w| w == b"hello") {
         let mut chunk = [0u8; 1024];
         let n = guard("first event", stream.read(&mut chunk)).await.unwrap();
@@ -285,13 +286,7 @@ async fn an_idle_keep_alive_connection_is_closed_at_the_header_read_timeout() {
         |s| s.header_read_timeout(Some(Duration::from_millis(500))),
         App::new().get("/ok", || async { "ok" }),
     );
-    let mut stream = TcpStream::connect(server.addr).await.unwrap();
-    stream
-        .write_all(b"GET /ok HTTP/1.1\r\nHost: x\r\n\r\n")
-        .await
-        .unwrap();
-    let (head, _) = guard("response", read_head(&mut stream)).await;
-    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let (mut stream, _, _) = get_ok(server.addr, "/ok", false).await;
     // Kept alive, then idle: the server waits for the next head, and closes at the timeout.
     assert!(
         closed_by_server(&mut stream).await,
@@ -342,12 +337,7 @@ async fn an_event_stream_arrives_whole_and_in_order() {
         sse
     });
     let server = start(|s| s, app);
-    let mut stream = TcpStream::connect(server.addr).await.unwrap();
-    stream
-        .write_all(b"GET /count HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        .await
-        .unwrap();
-    let (head, body) = guard("head", read_head(&mut stream)).await;
+    let (mut stream, head, body) = get_ok(server.addr, "/count", true).await;
     assert!(head.contains("cache-control: no-cache"), "{head}");
     let raw = guard("body", read_to_close(&mut stream, body)).await;
     assert_eq!(
@@ -380,24 +370,12 @@ async fn requests_in_flight_outlive_the_header_read_timeout() {
     );
 
     // A handler that runs for almost four timeouts still answers.
-    let mut stream = TcpStream::connect(server.addr).await.unwrap();
-    stream
-        .write_all(b"GET /slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        .await
-        .unwrap();
-    let (head, body) = guard("slow response", read_head(&mut stream)).await;
-    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let (mut stream, _, body) = get_ok(server.addr, "/slow", true).await;
     let body = guard("slow body", read_to_close(&mut stream, body)).await;
     assert_eq!(body, b"finally");
 
     // A stream of events over five timeouts is not taken for an idle connection.
-    let mut stream = TcpStream::connect(server.addr).await.unwrap();
-    stream
-        .write_all(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
-        .await
-        .unwrap();
-    let (head, body) = guard("events head", read_head(&mut stream)).await;
-    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let (mut stream, _, body) = get_ok(server.addr, "/events", false).await;
     let raw = guard("every event", async {
         let mut raw = body;
         let mut chunk = [0u8; 4096];

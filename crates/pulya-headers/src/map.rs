@@ -97,30 +97,29 @@ impl HeaderMap {
     /// ```
     pub fn parse(raw: Bytes) -> Result<Self, HeaderError> {
         let mut map = HeaderMap::new();
+        let bytes: &[u8] = &raw;
         let mut start = 0;
         let mut line = 0;
-        while start < raw.len() {
+        while start < bytes.len() {
             line += 1;
-            let end = memchr(b'\n', &raw[start..]).map_or(raw.len(), |i| start + i);
-            let content_end = if end > start && raw[end - 1] == b'\r' {
-                end - 1
-            } else {
-                end
+            // One pass over the name: validated, lowercased and ended by the colon.
+            let (name, colon) = Name::parse_until_colon(&raw, start)
+                .map_err(|()| Self::name_error(bytes, start, line))?;
+            let Some((name, colon)) = name.zip(colon) else {
+                break; // the empty line that ends the head
             };
-            if content_end == start {
-                break;
-            }
-            let colon = memchr(b':', &raw[start..content_end])
-                .map(|i| start + i)
-                .ok_or(HeaderError::MissingColon { line })?;
-            let name = Name::parse(&raw, start, colon).ok_or_else(|| {
-                HeaderError::InvalidName(String::from_utf8_lossy(&raw[start..colon]).into_owned())
-            })?;
-            let (mut v_start, mut v_end) = (colon + 1, content_end);
-            while v_start < v_end && matches!(raw[v_start], b' ' | b'\t') {
+            // The value: from after the colon and its spaces to the line end, without trailing
+            // spaces. The line end is found a word at a time.
+            let mut v_start = colon + 1;
+            while v_start < bytes.len() && matches!(bytes[v_start], b' ' | b'\t') {
                 v_start += 1;
             }
-            while v_end > v_start && matches!(raw[v_end - 1], b' ' | b'\t') {
+            let end = find_byte(&bytes[v_start..], b'\n').map_or(bytes.len(), |i| v_start + i);
+            let mut v_end = end;
+            if v_end > v_start && bytes[v_end - 1] == b'\r' {
+                v_end -= 1;
+            }
+            while v_end > v_start && matches!(bytes[v_end - 1], b' ' | b'\t') {
                 v_end -= 1;
             }
             let value =
@@ -133,6 +132,20 @@ impl HeaderMap {
             start = end + 1;
         }
         Ok(map)
+    }
+
+    /// The error for the malformed name of the line at `start`: no colon before the line end,
+    /// or a byte that is not a token character.
+    fn name_error(bytes: &[u8], start: usize, line: usize) -> HeaderError {
+        let end = find_byte(&bytes[start..], b'\n').map_or(bytes.len(), |i| start + i);
+        let content = &bytes[start..end];
+        let content = content.strip_suffix(b"\r").unwrap_or(content);
+        match find_byte(content, b':') {
+            Some(colon) => {
+                HeaderError::InvalidName(String::from_utf8_lossy(&content[..colon]).into_owned())
+            }
+            None => HeaderError::MissingColon { line },
+        }
     }
 
     /// The number of entries (a name with two values counts twice).
@@ -180,9 +193,14 @@ impl HeaderMap {
     /// Adds a header from text, checking the name and the value: an invalid one is an error and
     /// is not stored.
     pub fn try_append(&mut self, name: &str, value: &str) -> Result<(), HeaderError> {
-        let raw = Bytes::copy_from_slice(name.as_bytes());
-        let name = Name::parse(&raw, 0, raw.len())
-            .ok_or_else(|| HeaderError::InvalidName(name.to_owned()))?;
+        // The name as a header line would have it, up to its colon.
+        let mut line = Vec::with_capacity(name.len() + 1);
+        line.extend_from_slice(name.as_bytes());
+        line.push(b':');
+        let name = match Name::parse_until_colon(&Bytes::from(line), 0) {
+            Ok((Some(parsed), Some(colon))) if colon == name.len() => parsed,
+            _ => return Err(HeaderError::InvalidName(name.to_owned())),
+        };
         let value = HeaderValue::from_str(value).map_err(|_| HeaderError::InvalidValue {
             name: name.as_str().to_owned(),
         })?;
@@ -260,8 +278,29 @@ impl HeaderMap {
     }
 }
 
-fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
-    haystack.iter().position(|&b| b == needle)
+/// The first `needle` in `haystack`, eight bytes at a time.
+pub(crate) fn find_byte(haystack: &[u8], needle: u8) -> Option<usize> {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let pattern = LOW * u64::from(needle);
+    let mut chunks = haystack.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let x = word ^ pattern;
+        // A zero byte of `x` is a match. The lowest flagged byte is always a real match: a
+        // false flag can only appear above a real one.
+        let found = x.wrapping_sub(LOW) & !x & HIGH;
+        if found != 0 {
+            return Some(offset + (found.trailing_zeros() / 8) as usize);
+        }
+        offset += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| b == needle)
+        .map(|i| offset + i)
 }
 
 impl Extend<(HeaderName, HeaderValue)> for HeaderMap {
@@ -304,5 +343,33 @@ impl From<HeaderMap> for http::HeaderMap {
             out.append(name, value);
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find_byte;
+
+    #[test]
+    fn find_byte_agrees_with_a_plain_scan() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for len in 0..70 {
+            for _ in 0..50 {
+                let bytes: Vec<u8> = (0..len)
+                    .map(|_| {
+                        seed ^= seed << 13;
+                        seed ^= seed >> 7;
+                        seed ^= seed << 17;
+                        // Few distinct bytes, so that matches and near-matches (0x0a ± 1, 0x8a)
+                        // are common.
+                        [b'\n', b'\x0b', b'\x09', b'\x8a', b'a', 0, 0xff][(seed % 7) as usize]
+                    })
+                    .collect();
+                for needle in [b'\n', b':', 0, 0xff] {
+                    let plain = bytes.iter().position(|&b| b == needle);
+                    assert_eq!(find_byte(&bytes, needle), plain, "{bytes:?} {needle}");
+                }
+            }
+        }
     }
 }

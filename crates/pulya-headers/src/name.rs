@@ -44,39 +44,60 @@ impl Name {
 
     /// From raw bytes (any case), validated as an HTTP token. `raw` is the buffer the bytes live
     /// in, so that a lowercase custom name is kept without a copy.
-    pub(crate) fn parse(raw: &Bytes, start: usize, end: usize) -> Option<Name> {
-        let bytes = &raw[start..end];
-        if bytes.is_empty() {
-            return None;
+    /// The name of the header line at `start` of `raw`, up to its colon: `Ok((None, None))` at
+    /// the empty line that ends a head, `Err(())` for a byte that is not a token character
+    /// (including a line end before any colon) or an empty name.
+    pub(crate) fn parse_until_colon(
+        raw: &Bytes,
+        start: usize,
+    ) -> Result<(Option<Name>, Option<usize>), ()> {
+        let bytes: &[u8] = raw;
+        match bytes.get(start..start + 2) {
+            Some(b"\r\n") => return Ok((None, None)),
+            _ if bytes[start] == b'\n' => return Ok((None, None)),
+            _ => {}
         }
-        // One pass: validate and lowercase through the table.
+        // One pass: validate and lowercase through the table until the colon.
         let mut lower = [0u8; 32];
-        let mut changed = false;
-        for (i, &b) in bytes.iter().enumerate() {
+        let mut changed = 0u8;
+        let mut len = 0;
+        let mut colon = false;
+        for &b in &bytes[start..] {
+            if b == b':' {
+                colon = true;
+                break;
+            }
             let l = TOKEN_LOWER[usize::from(b)];
             if l == 0 {
-                return None;
+                return Err(());
             }
-            changed |= l != b;
-            if let Some(slot) = lower.get_mut(i) {
-                *slot = l;
+            changed |= l ^ b;
+            if len < lower.len() {
+                lower[len] = l;
+            }
+            len += 1;
+        }
+        if !colon {
+            return Err(());
+        }
+        let i = start + len;
+        if len == 0 {
+            return Err(());
+        }
+        if len <= lower.len() {
+            if let Some(name) = standard(&lower[..len]) {
+                return Ok((Some(Name::Standard(name)), Some(i)));
             }
         }
-        if bytes.len() <= lower.len() {
-            if let Some(name) = standard(&lower[..bytes.len()]) {
-                return Some(Name::Standard(name));
-            }
-        }
-        Some(Name::Custom(if changed {
-            Bytes::from(bytes.to_ascii_lowercase())
+        let name = Name::Custom(if changed != 0 {
+            Bytes::from(bytes[start..i].to_ascii_lowercase())
         } else {
-            raw.slice(start..end)
-        }))
+            raw.slice(start..i)
+        });
+        Ok((Some(name), Some(i)))
     }
 }
 
-/// The standard names that requests and responses commonly carry, recognised from lowercase
-/// bytes with one `match` (the compiler turns it into a switch on the length, then compares).
 pub(crate) fn standard(lower: &[u8]) -> Option<HeaderName> {
     Some(match lower {
         b"host" => header::HOST,

@@ -406,14 +406,39 @@ impl fmt::Debug for AppService {
 impl AppService {
     /// Answers `req`: middleware, routing, extraction, the handler. A panic anywhere in it
     /// becomes a `500 Internal Server Error`; the service stays usable.
+    ///
+    /// Middleware and routing run here, at once; the future then runs the handler. Taking the
+    /// request straight to its handler spares the future from holding it (a smaller future,
+    /// two fewer moves of the request).
     pub fn call(&self, req: Request) -> ResponseFuture {
+        let inner = &self.inner;
         let head = req.method() == Method::HEAD;
         // Read now, while the request is here, for the 500 page of a panic.
-        let wants_html =
-            self.inner.pages_have_html && prefers_html(req.headers().get(header::ACCEPT));
+        let wants_html = inner.pages_have_html && prefers_html(req.headers().get(header::ACCEPT));
+        // Inside the guard, so that a panic in middleware or routing is a 500 too.
+        let started = inner.json_encode.scope(|| {
+            catch_unwind(AssertUnwindSafe(|| {
+                if inner.middleware.is_empty() {
+                    inner.route(req)
+                } else {
+                    Routed::Pending(
+                        Next {
+                            inner: Arc::clone(inner),
+                            index: 0,
+                        }
+                        .run(req),
+                    )
+                }
+            }))
+        });
+        let state = match started {
+            Ok(Routed::Ready(res)) => State::Ready(finish(res, head)),
+            Ok(Routed::Pending(fut)) => State::Running(fut),
+            Err(payload) => State::Ready(panicked(inner, wants_html, payload)),
+        };
         ResponseFuture {
-            inner: Arc::clone(&self.inner),
-            state: State::Start(Some(req)),
+            inner: Arc::clone(inner),
+            state,
             head,
             wants_html,
         }
@@ -438,13 +463,11 @@ pub struct ResponseFuture {
     wants_html: bool,
 }
 
-#[allow(
-    clippy::large_enum_variant,
-    reason = "the request is held inline until the first poll; boxing it would cost an allocation per request"
-)]
 enum State {
-    Start(Option<Request>),
+    /// Answered without a handler (404, 405, a redirect, a panic in routing).
+    Ready(Response),
     Running(BoxFuture<'static, Response>),
+    Done,
 }
 
 impl fmt::Debug for ResponseFuture {
@@ -465,40 +488,27 @@ impl Future for ResponseFuture {
 impl ResponseFuture {
     fn poll_once(&mut self, cx: &mut Context<'_>) -> Poll<Response> {
         let this = self;
-        if let State::Start(start) = &mut this.state {
-            let inner = &this.inner;
-            let Some(req) = start.take() else {
-                let payload = Box::new("ResponseFuture polled after completion");
-                return Poll::Ready(panicked(inner, this.wants_html, payload));
-            };
-            // Middleware and routing run here, inside the guard, so a panic in them is a 500 too.
-            let started = catch_unwind(AssertUnwindSafe(|| {
-                if inner.middleware.is_empty() {
-                    inner.route(req)
-                } else {
-                    Routed::Pending(
-                        Next {
-                            inner: Arc::clone(inner),
-                            index: 0,
-                        }
-                        .run(req),
-                    )
-                }
-            }));
-            match started {
-                Ok(Routed::Ready(res)) => return Poll::Ready(finish(res, this.head)),
-                Ok(Routed::Pending(fut)) => this.state = State::Running(fut),
-                Err(payload) => return Poll::Ready(panicked(inner, this.wants_html, payload)),
+        let fut = match &mut this.state {
+            State::Running(fut) => fut,
+            State::Ready(_) => {
+                let State::Ready(res) = std::mem::replace(&mut this.state, State::Done) else {
+                    unreachable!("matched above")
+                };
+                return Poll::Ready(res);
             }
-        }
-        let State::Running(fut) = &mut this.state else {
-            unreachable!("started above")
+            State::Done => {
+                let payload = Box::new("ResponseFuture polled after completion");
+                return Poll::Ready(panicked(&this.inner, this.wants_html, payload));
+            }
         };
         match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
-            Ok(Poll::Ready(res)) => Poll::Ready(finish(res, this.head)),
+            Ok(Poll::Ready(res)) => {
+                this.state = State::Done;
+                Poll::Ready(finish(res, this.head))
+            }
             Ok(Poll::Pending) => Poll::Pending,
             Err(payload) => {
-                this.state = State::Start(None);
+                this.state = State::Done;
                 Poll::Ready(panicked(&this.inner, this.wants_html, payload))
             }
         }

@@ -11,7 +11,7 @@ mod reliability;
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  ci              run what .ci/run runs: fmt check, clippy with warnings denied, the workspace tests
+  ci              run what .ci/run runs: fmt check, clippy with warnings denied, the workspace tests, docs
   bench-compare   run the benchmarks, save or compare a baseline (--help for its options)
   perf-gate       instruction counts against benches/baseline/ (3 % fails); --update rewrites it
   peers           the example next to raw hyper, axum and actix-web: instructions, allocations, wrk
@@ -41,7 +41,7 @@ fn main() -> ExitCode {
 }
 
 fn ci() -> ExitCode {
-    let steps: [&[&str]; 3] = [
+    let steps: [&[&str]; 4] = [
         &["fmt", "--all", "--check"],
         &[
             "clippy",
@@ -52,10 +52,16 @@ fn ci() -> ExitCode {
             "warnings",
         ],
         &["test", "--workspace"],
+        &["doc", "--workspace", "--no-deps"],
     ];
     for step in steps {
         eprintln!("+ cargo {}", step.join(" "));
-        match Command::new(env!("CARGO")).args(step).status() {
+        let mut cmd = Command::new(env!("CARGO"));
+        if step[0] == "doc" {
+            // Broken links and bad examples fail, as in .ci/run.
+            cmd.env("RUSTDOCFLAGS", "-D warnings");
+        }
+        match cmd.args(step).status() {
             Ok(status) if status.success() => {}
             Ok(status) => {
                 eprintln!("`cargo {}` failed ({status})", step.join(" "));

@@ -4,7 +4,7 @@ use bytes::Bytes;
 use http::header::{self, HeaderName};
 
 /// A stored name, always lowercase: a standard name as `http`'s constant (compared by tag), any
-/// other as its bytes, shared with the request's buffer when it arrived lowercase.
+/// other as a [`CustomName`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[allow(
     unreachable_pub,
@@ -12,7 +12,72 @@ use http::header::{self, HeaderName};
 )]
 pub enum Name {
     Standard(HeaderName),
-    Custom(Bytes),
+    Custom(CustomName),
+}
+
+/// The bytes of a lowercase custom name: shared with the request's buffer when the name arrived
+/// lowercase, else lowercased into the value itself when short (no allocation), else into a
+/// buffer of its own. Two custom names are equal when their bytes are.
+#[derive(Clone)]
+#[allow(
+    unreachable_pub,
+    reason = "named by the sealed `Key` trait; its module is private"
+)]
+pub struct CustomName(CustomRepr);
+
+/// The longest custom name kept inline.
+const INLINE_NAME: usize = 30;
+
+#[derive(Clone)]
+enum CustomRepr {
+    Shared(Bytes),
+    Inline { len: u8, bytes: [u8; INLINE_NAME] },
+}
+
+impl CustomName {
+    /// `bytes`, already lowercase, shared.
+    pub(crate) fn shared(bytes: Bytes) -> Self {
+        CustomName(CustomRepr::Shared(bytes))
+    }
+
+    /// The lowercase form of `bytes` (ASCII), inline when short.
+    fn lowercase(bytes: &[u8]) -> Self {
+        if bytes.len() <= INLINE_NAME {
+            let mut inline = [0u8; INLINE_NAME];
+            for (slot, b) in inline.iter_mut().zip(bytes) {
+                *slot = b.to_ascii_lowercase();
+            }
+            CustomName(CustomRepr::Inline {
+                len: bytes.len() as u8,
+                bytes: inline,
+            })
+        } else {
+            CustomName::shared(Bytes::from(bytes.to_ascii_lowercase()))
+        }
+    }
+
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        match &self.0 {
+            CustomRepr::Shared(bytes) => bytes,
+            CustomRepr::Inline { len, bytes } => &bytes[..usize::from(*len)],
+        }
+    }
+}
+
+impl PartialEq for CustomName {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for CustomName {}
+
+impl std::fmt::Debug for CustomName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("CustomName")
+            .field(&String::from_utf8_lossy(self.as_bytes()))
+            .finish()
+    }
 }
 
 impl Name {
@@ -20,15 +85,15 @@ impl Name {
         match self {
             Name::Standard(name) => name.as_str(),
             // Custom names are validated tokens: ASCII, so UTF-8.
-            Name::Custom(bytes) => std::str::from_utf8(bytes).unwrap_or_default(),
+            Name::Custom(name) => std::str::from_utf8(name.as_bytes()).unwrap_or_default(),
         }
     }
 
     pub(crate) fn to_header_name(&self) -> HeaderName {
         match self {
             Name::Standard(name) => name.clone(),
-            Name::Custom(bytes) => {
-                HeaderName::from_bytes(bytes).expect("a validated lowercase token")
+            Name::Custom(name) => {
+                HeaderName::from_bytes(name.as_bytes()).expect("a validated lowercase token")
             }
         }
     }
@@ -38,7 +103,7 @@ impl Name {
         if standard(name.as_str().as_bytes()).is_some() {
             Name::Standard(name)
         } else {
-            Name::Custom(Bytes::copy_from_slice(name.as_str().as_bytes()))
+            Name::Custom(CustomName::lowercase(name.as_str().as_bytes()))
         }
     }
 
@@ -90,9 +155,9 @@ impl Name {
             }
         }
         let name = Name::Custom(if changed != 0 {
-            Bytes::from(bytes[start..i].to_ascii_lowercase())
+            CustomName::lowercase(&bytes[start..i])
         } else {
-            raw.slice(start..i)
+            CustomName::shared(raw.slice(start..i))
         });
         Ok((Some(name), Some(i)))
     }
@@ -191,7 +256,7 @@ impl key::Sealed for HeaderName {
     fn matches_name(&self, name: &Name) -> bool {
         match name {
             Name::Standard(standard) => standard == self,
-            Name::Custom(bytes) => bytes == self.as_str().as_bytes(),
+            Name::Custom(name) => name.as_bytes() == self.as_str().as_bytes(),
         }
     }
 }

@@ -71,6 +71,21 @@ fn header_build_and_lookup(raw: Bytes) -> usize {
         .count()
 }
 
+fn parsed_headers() -> pulya_headers::HeaderMap {
+    pulya_headers::HeaderMap::parse(raw_headers()).unwrap()
+}
+
+// Four lookups by standard name (three present, one missing) in a parsed map.
+#[library_benchmark(setup = parsed_headers)]
+fn header_lookups(map: pulya_headers::HeaderMap) -> (usize, pulya_headers::HeaderMap) {
+    use http::header::{ACCEPT, COOKIE, ORIGIN, USER_AGENT};
+    let found = [USER_AGENT, ACCEPT, COOKIE, ORIGIN]
+        .iter()
+        .filter(|name| map.get(black_box(*name)).is_some())
+        .count();
+    (found, map)
+}
+
 // A payload built outside the measured function.
 enum Payload {
     Small(payloads::Message),
@@ -187,6 +202,7 @@ library_benchmark_group!(
     benchmarks = [
         route_lookup_github,
         header_build_and_lookup,
+        header_lookups,
         json_encode,
         json_decode,
         di_request_scope,

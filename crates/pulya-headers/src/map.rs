@@ -21,6 +21,9 @@ pub const INLINE_HEADERS: usize = 8;
 #[derive(Clone, Default)]
 pub struct HeaderMap {
     entries: SmallVec<[Entry; INLINE_HEADERS]>,
+    /// Beside each entry, its name's tag (`Name::tag`): a lookup by one of the standard names
+    /// scans these bytes instead of the entries.
+    tags: SmallVec<[u8; INLINE_HEADERS]>,
 }
 
 impl fmt::Debug for HeaderMap {
@@ -80,6 +83,7 @@ impl HeaderMap {
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
             entries: SmallVec::with_capacity(capacity),
+            tags: SmallVec::with_capacity(capacity),
         }
     }
 
@@ -128,7 +132,7 @@ impl HeaderMap {
                         name: name.as_str().to_owned(),
                     }
                 })?;
-            map.entries.push(Entry::new(name, value));
+            map.push(Entry::new(name, value));
             start = end + 1;
         }
         Ok(map)
@@ -161,7 +165,22 @@ impl HeaderMap {
     /// The first value of `name`.
     #[inline]
     pub fn get<K: Key>(&self, name: K) -> Option<&HeaderValue> {
-        self.entries.iter().find(|e| e.is(&name)).map(|e| &e.value)
+        self.position(&name).map(|i| &self.entries[i].value)
+    }
+
+    /// The index of the first entry of `name`.
+    #[inline]
+    fn position<K: Key>(&self, name: &K) -> Option<usize> {
+        match name.listed_tag() {
+            // Every entry of a listed standard name carries its tag, and no other entry does.
+            Some(tag) => self.tags.iter().position(|&t| t == tag),
+            None => self.entries.iter().position(|e| e.is(name)),
+        }
+    }
+
+    fn push(&mut self, entry: Entry) {
+        self.tags.push(entry.name.tag());
+        self.entries.push(entry);
     }
 
     /// Every value of `name`, in insertion order.
@@ -186,8 +205,7 @@ impl HeaderMap {
 
     /// Adds `value` after the existing values of `name`.
     pub fn append(&mut self, name: HeaderName, value: HeaderValue) {
-        self.entries
-            .push(Entry::new(Name::from_header_name(name), value));
+        self.push(Entry::new(Name::from_header_name(name), value));
     }
 
     /// Adds a header from text, checking the name and the value: an invalid one is an error and
@@ -204,15 +222,24 @@ impl HeaderMap {
         let value = HeaderValue::from_str(value).map_err(|_| HeaderError::InvalidValue {
             name: name.as_str().to_owned(),
         })?;
-        self.entries.push(Entry::new(name, value));
+        self.push(Entry::new(name, value));
         Ok(())
     }
 
     /// Removes every value of `name`, returning the first.
     pub fn remove<K: Key>(&mut self, name: K) -> Option<HeaderValue> {
-        let first = self.entries.iter().position(|e| e.is(&name))?;
+        let first = self.position(&name)?;
+        self.tags.remove(first);
         let value = self.entries.remove(first).value;
-        self.entries.retain(|e| !e.is(&name));
+        let mut i = first;
+        while i < self.entries.len() {
+            if self.entries[i].is(&name) {
+                self.tags.remove(i);
+                self.entries.remove(i);
+            } else {
+                i += 1;
+            }
+        }
         Some(value)
     }
 
@@ -223,6 +250,7 @@ impl HeaderMap {
 
     /// Removes and yields every entry in insertion order.
     pub fn drain(&mut self) -> impl Iterator<Item = (HeaderName, HeaderValue)> + '_ {
+        self.tags.clear();
         self.entries
             .drain(..)
             .map(|e| (e.name.to_header_name(), e.value))

@@ -3,16 +3,22 @@
 use bytes::Bytes;
 use http::header::{self, HeaderName};
 
-/// A stored name, always lowercase: a standard name as `http`'s constant (compared by tag), any
+/// A stored name, always lowercase: a standard name as its index in [`LISTED`] (its tag), any
 /// other as a [`CustomName`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[allow(
     unreachable_pub,
     reason = "named by the sealed `Key` trait; its module is private"
 )]
 pub enum Name {
-    Standard(HeaderName),
+    Standard(u8),
     Custom(CustomName),
+}
+
+impl std::fmt::Debug for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// The bytes of a lowercase custom name: shared with the request's buffer when the name arrived
@@ -83,27 +89,34 @@ impl std::fmt::Debug for CustomName {
 impl Name {
     pub(crate) fn as_str(&self) -> &str {
         match self {
-            Name::Standard(name) => name.as_str(),
+            Name::Standard(tag) => LISTED[usize::from(*tag)].as_str(),
             // Custom names are validated tokens: ASCII, so UTF-8.
             Name::Custom(name) => std::str::from_utf8(name.as_bytes()).unwrap_or_default(),
         }
     }
 
+    /// The entry tag: `http`'s index for a standard name, [`CUSTOM_TAG`] for a custom one.
+    pub(crate) fn tag(&self) -> u8 {
+        match self {
+            Name::Standard(tag) => *tag,
+            Name::Custom(_) => CUSTOM_TAG,
+        }
+    }
+
     pub(crate) fn to_header_name(&self) -> HeaderName {
         match self {
-            Name::Standard(name) => name.clone(),
+            Name::Standard(tag) => LISTED[usize::from(*tag)].clone(),
             Name::Custom(name) => {
                 HeaderName::from_bytes(name.as_bytes()).expect("a validated lowercase token")
             }
         }
     }
 
-    /// From an `http` name: standard names stay constants, custom ones become their bytes.
+    /// From an `http` name: a listed standard name becomes its tag, any other its bytes.
     pub(crate) fn from_header_name(name: HeaderName) -> Self {
-        if standard(name.as_str().as_bytes()).is_some() {
-            Name::Standard(name)
-        } else {
-            Name::Custom(CustomName::lowercase(name.as_str().as_bytes()))
+        match standard(name.as_str().as_bytes()) {
+            Some(tag) => Name::Standard(tag),
+            None => Name::Custom(CustomName::lowercase(name.as_str().as_bytes())),
         }
     }
 
@@ -150,8 +163,8 @@ impl Name {
             return Err(());
         }
         if len <= lower.len() {
-            if let Some(name) = standard(&lower[..len]) {
-                return Ok((Some(Name::Standard(name)), Some(i)));
+            if let Some(tag) = standard(&lower[..len]) {
+                return Ok((Some(Name::Standard(tag)), Some(i)));
             }
         }
         let name = Name::Custom(if changed != 0 {
@@ -163,39 +176,143 @@ impl Name {
     }
 }
 
-pub(crate) fn standard(lower: &[u8]) -> Option<HeaderName> {
+/// The standard names the map keeps as `http`'s constants: those `standard` recognises.
+const LISTED: [HeaderName; 31] = [
+    header::HOST,
+    header::ACCEPT,
+    header::ACCEPT_ENCODING,
+    header::ACCEPT_LANGUAGE,
+    header::ACCEPT_CHARSET,
+    header::AUTHORIZATION,
+    header::CACHE_CONTROL,
+    header::CONNECTION,
+    header::CONTENT_ENCODING,
+    header::CONTENT_LENGTH,
+    header::CONTENT_TYPE,
+    header::COOKIE,
+    header::DATE,
+    header::ETAG,
+    header::EXPECT,
+    header::IF_MATCH,
+    header::IF_MODIFIED_SINCE,
+    header::IF_NONE_MATCH,
+    header::LOCATION,
+    header::ORIGIN,
+    header::PRAGMA,
+    header::RANGE,
+    header::REFERER,
+    header::SERVER,
+    header::SET_COOKIE,
+    header::TE,
+    header::TRANSFER_ENCODING,
+    header::UPGRADE,
+    header::UPGRADE_INSECURE_REQUESTS,
+    header::USER_AGENT,
+    header::VARY,
+];
+
+/// The tag of custom entries.
+pub(crate) const CUSTOM_TAG: u8 = u8::MAX;
+
+/// `http`'s index of a standard `HeaderName`, read from what its `Hash` writes (the
+/// representation's discriminant, 0 for standard, then the standard header's), or `None` for
+/// a custom name or any other shape of writes. Equal names write alike (the `Hash` contract),
+/// so equal standard names get equal indices, and different ones different indices.
+pub(crate) fn http_index(name: &HeaderName) -> Option<u8> {
+    use std::hash::{Hash, Hasher};
+
+    #[derive(Default)]
+    struct Capture {
+        ints: [u64; 2],
+        count: usize,
+        bytes: bool,
+    }
+    impl Hasher for Capture {
+        fn finish(&self) -> u64 {
+            0
+        }
+        fn write(&mut self, _: &[u8]) {
+            self.bytes = true;
+        }
+        fn write_isize(&mut self, i: isize) {
+            self.int(i as u64);
+        }
+        fn write_usize(&mut self, i: usize) {
+            self.int(i as u64);
+        }
+        fn write_u8(&mut self, i: u8) {
+            self.int(u64::from(i));
+        }
+    }
+    impl Capture {
+        fn int(&mut self, i: u64) {
+            if let Some(slot) = self.ints.get_mut(self.count) {
+                *slot = i;
+            }
+            self.count += 1;
+        }
+    }
+    let mut capture = Capture::default();
+    name.hash(&mut capture);
+    match capture {
+        Capture {
+            ints: [0, index],
+            count: 2,
+            bytes: false,
+        } if index < u64::from(CUSTOM_TAG) => Some(index as u8),
+        _ => None,
+    }
+}
+
+/// For each of `http`'s standard indices, the tag of the [`LISTED`] name with it, or
+/// [`CUSTOM_TAG`].
+fn listed_tags() -> &'static [u8; 256] {
+    static TAGS: std::sync::OnceLock<[u8; 256]> = std::sync::OnceLock::new();
+    TAGS.get_or_init(|| {
+        let mut table = [CUSTOM_TAG; 256];
+        for (tag, name) in LISTED.iter().enumerate() {
+            if let Some(index) = http_index(name) {
+                table[usize::from(index)] = tag as u8;
+            }
+        }
+        table
+    })
+}
+
+/// The tag (index in [`LISTED`]) of a lowercase standard name.
+pub(crate) fn standard(lower: &[u8]) -> Option<u8> {
     Some(match lower {
-        b"host" => header::HOST,
-        b"accept" => header::ACCEPT,
-        b"accept-encoding" => header::ACCEPT_ENCODING,
-        b"accept-language" => header::ACCEPT_LANGUAGE,
-        b"accept-charset" => header::ACCEPT_CHARSET,
-        b"authorization" => header::AUTHORIZATION,
-        b"cache-control" => header::CACHE_CONTROL,
-        b"connection" => header::CONNECTION,
-        b"content-encoding" => header::CONTENT_ENCODING,
-        b"content-length" => header::CONTENT_LENGTH,
-        b"content-type" => header::CONTENT_TYPE,
-        b"cookie" => header::COOKIE,
-        b"date" => header::DATE,
-        b"etag" => header::ETAG,
-        b"expect" => header::EXPECT,
-        b"if-match" => header::IF_MATCH,
-        b"if-modified-since" => header::IF_MODIFIED_SINCE,
-        b"if-none-match" => header::IF_NONE_MATCH,
-        b"location" => header::LOCATION,
-        b"origin" => header::ORIGIN,
-        b"pragma" => header::PRAGMA,
-        b"range" => header::RANGE,
-        b"referer" => header::REFERER,
-        b"server" => header::SERVER,
-        b"set-cookie" => header::SET_COOKIE,
-        b"te" => header::TE,
-        b"transfer-encoding" => header::TRANSFER_ENCODING,
-        b"upgrade" => header::UPGRADE,
-        b"upgrade-insecure-requests" => header::UPGRADE_INSECURE_REQUESTS,
-        b"user-agent" => header::USER_AGENT,
-        b"vary" => header::VARY,
+        b"host" => 0,
+        b"accept" => 1,
+        b"accept-encoding" => 2,
+        b"accept-language" => 3,
+        b"accept-charset" => 4,
+        b"authorization" => 5,
+        b"cache-control" => 6,
+        b"connection" => 7,
+        b"content-encoding" => 8,
+        b"content-length" => 9,
+        b"content-type" => 10,
+        b"cookie" => 11,
+        b"date" => 12,
+        b"etag" => 13,
+        b"expect" => 14,
+        b"if-match" => 15,
+        b"if-modified-since" => 16,
+        b"if-none-match" => 17,
+        b"location" => 18,
+        b"origin" => 19,
+        b"pragma" => 20,
+        b"range" => 21,
+        b"referer" => 22,
+        b"server" => 23,
+        b"set-cookie" => 24,
+        b"te" => 25,
+        b"transfer-encoding" => 26,
+        b"upgrade" => 27,
+        b"upgrade-insecure-requests" => 28,
+        b"user-agent" => 29,
+        b"vary" => 30,
         _ => return None,
     })
 }
@@ -242,6 +359,13 @@ pub(crate) mod key {
     /// The comparison behind [`Key`](super::Key); sealed so the map's name type stays private.
     pub trait Sealed {
         fn matches_name(&self, name: &Name) -> bool;
+
+        /// For a key that is one of the standard names the map keeps as constants, the tag its
+        /// entries carry (`Name::tag`); `None` to compare names instead.
+        #[inline]
+        fn listed_tag(&self) -> Option<u8> {
+            None
+        }
     }
 }
 
@@ -255,9 +379,15 @@ impl key::Sealed for HeaderName {
     #[inline]
     fn matches_name(&self, name: &Name) -> bool {
         match name {
-            Name::Standard(standard) => standard == self,
+            Name::Standard(tag) => LISTED[usize::from(*tag)] == *self,
             Name::Custom(name) => name.as_bytes() == self.as_str().as_bytes(),
         }
+    }
+
+    #[inline]
+    fn listed_tag(&self) -> Option<u8> {
+        let tag = listed_tags()[usize::from(http_index(self)?)];
+        (tag != CUSTOM_TAG).then_some(tag)
     }
 }
 
@@ -265,6 +395,11 @@ impl key::Sealed for &HeaderName {
     #[inline]
     fn matches_name(&self, name: &Name) -> bool {
         (*self).matches_name(name)
+    }
+
+    #[inline]
+    fn listed_tag(&self) -> Option<u8> {
+        (*self).listed_tag()
     }
 }
 
@@ -286,5 +421,28 @@ impl key::Sealed for &String {
     #[inline]
     fn matches_name(&self, name: &Name) -> bool {
         name.as_str().eq_ignore_ascii_case(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_listed_names_are_the_recognised_ones_with_their_tags() {
+        let mut seen = std::collections::HashSet::new();
+        for (tag, name) in LISTED.iter().enumerate() {
+            assert_eq!(
+                standard(name.as_str().as_bytes()),
+                Some(tag as u8),
+                "{name}"
+            );
+            let index = http_index(name).expect("a standard name has an index");
+            assert!(seen.insert(index), "{name} shares its index");
+            assert_eq!(listed_tags()[usize::from(index)], tag as u8);
+        }
+        assert_eq!(http_index(&HeaderName::from_static("x-custom")), None);
+        let unlisted = http_index(&header::ACCESS_CONTROL_ALLOW_ORIGIN).unwrap();
+        assert_eq!(listed_tags()[usize::from(unlisted)], CUSTOM_TAG);
     }
 }

@@ -135,27 +135,29 @@ impl Name {
             _ if bytes[start] == b'\n' => return Ok((None, None)),
             _ => {}
         }
-        // One pass: validate and lowercase through the table until the colon.
+        // The colon first, eight bytes at a time; then the name's bytes validated and lowercased
+        // through the table without a branch per byte. A line without a colon finds a later
+        // line's (or none): its line end is not a token byte, so it fails validation.
+        let len = crate::map::find_byte(&bytes[start..], b':').ok_or(())?;
+        let name = &bytes[start..start + len];
         let mut lower = [0u8; 32];
         let mut changed = 0u8;
-        let mut len = 0;
-        let mut colon = false;
-        for &b in &bytes[start..] {
-            if b == b':' {
-                colon = true;
-                break;
+        let mut invalid = false;
+        if len <= lower.len() {
+            for (slot, &b) in lower.iter_mut().zip(name) {
+                let l = TOKEN_LOWER[usize::from(b)];
+                invalid |= l == 0;
+                changed |= l ^ b;
+                *slot = l;
             }
-            let l = TOKEN_LOWER[usize::from(b)];
-            if l == 0 {
-                return Err(());
+        } else {
+            for &b in name {
+                let l = TOKEN_LOWER[usize::from(b)];
+                invalid |= l == 0;
+                changed |= l ^ b;
             }
-            changed |= l ^ b;
-            if len < lower.len() {
-                lower[len] = l;
-            }
-            len += 1;
         }
-        if !colon {
+        if invalid {
             return Err(());
         }
         let i = start + len;

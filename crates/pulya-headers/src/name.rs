@@ -178,41 +178,6 @@ impl Name {
     }
 }
 
-/// The standard names the map keeps as `http`'s constants: those `standard` recognises.
-const LISTED: [HeaderName; 31] = [
-    header::HOST,
-    header::ACCEPT,
-    header::ACCEPT_ENCODING,
-    header::ACCEPT_LANGUAGE,
-    header::ACCEPT_CHARSET,
-    header::AUTHORIZATION,
-    header::CACHE_CONTROL,
-    header::CONNECTION,
-    header::CONTENT_ENCODING,
-    header::CONTENT_LENGTH,
-    header::CONTENT_TYPE,
-    header::COOKIE,
-    header::DATE,
-    header::ETAG,
-    header::EXPECT,
-    header::IF_MATCH,
-    header::IF_MODIFIED_SINCE,
-    header::IF_NONE_MATCH,
-    header::LOCATION,
-    header::ORIGIN,
-    header::PRAGMA,
-    header::RANGE,
-    header::REFERER,
-    header::SERVER,
-    header::SET_COOKIE,
-    header::TE,
-    header::TRANSFER_ENCODING,
-    header::UPGRADE,
-    header::UPGRADE_INSECURE_REQUESTS,
-    header::USER_AGENT,
-    header::VARY,
-];
-
 /// The tag of custom entries.
 pub(crate) const CUSTOM_TAG: u8 = u8::MAX;
 
@@ -281,43 +246,64 @@ fn listed_tags() -> &'static [u8; 256] {
     })
 }
 
-/// The tag (index in [`LISTED`]) of a lowercase standard name.
-pub(crate) fn standard(lower: &[u8]) -> Option<u8> {
-    Some(match lower {
-        b"host" => 0,
-        b"accept" => 1,
-        b"accept-encoding" => 2,
-        b"accept-language" => 3,
-        b"accept-charset" => 4,
-        b"authorization" => 5,
-        b"cache-control" => 6,
-        b"connection" => 7,
-        b"content-encoding" => 8,
-        b"content-length" => 9,
-        b"content-type" => 10,
-        b"cookie" => 11,
-        b"date" => 12,
-        b"etag" => 13,
-        b"expect" => 14,
-        b"if-match" => 15,
-        b"if-modified-since" => 16,
-        b"if-none-match" => 17,
-        b"location" => 18,
-        b"origin" => 19,
-        b"pragma" => 20,
-        b"range" => 21,
-        b"referer" => 22,
-        b"server" => 23,
-        b"set-cookie" => 24,
-        b"te" => 25,
-        b"transfer-encoding" => 26,
-        b"upgrade" => 27,
-        b"upgrade-insecure-requests" => 28,
-        b"user-agent" => 29,
-        b"vary" => 30,
-        _ => return None,
-    })
+/// The standard names the map keeps as tags, each on one line with its lowercase text: the
+/// constants in [`LISTED`], the tags (their indices) and the matching in [`standard`] follow
+/// from it. A test checks each text against its constant.
+macro_rules! listed_names {
+    ($($name:ident => $text:literal),* $(,)?) => {
+        /// The tags, in list order.
+        #[allow(non_camel_case_types, clippy::upper_case_acronyms, reason = "named as `http`'s constants")]
+        #[repr(u8)]
+        enum Tag {
+            $($name),*
+        }
+
+        /// The standard names the map keeps as tags, in tag order.
+        const LISTED: &[HeaderName] = &[$(header::$name),*];
+
+        /// The tag (index in [`LISTED`]) of a lowercase standard name.
+        pub(crate) fn standard(lower: &[u8]) -> Option<u8> {
+            Some(match lower {
+                $($text => Tag::$name as u8,)*
+                _ => return None,
+            })
+        }
+    };
 }
+
+listed_names!(
+    HOST => b"host",
+    ACCEPT => b"accept",
+    ACCEPT_ENCODING => b"accept-encoding",
+    ACCEPT_LANGUAGE => b"accept-language",
+    ACCEPT_CHARSET => b"accept-charset",
+    AUTHORIZATION => b"authorization",
+    CACHE_CONTROL => b"cache-control",
+    CONNECTION => b"connection",
+    CONTENT_ENCODING => b"content-encoding",
+    CONTENT_LENGTH => b"content-length",
+    CONTENT_TYPE => b"content-type",
+    COOKIE => b"cookie",
+    DATE => b"date",
+    ETAG => b"etag",
+    EXPECT => b"expect",
+    IF_MATCH => b"if-match",
+    IF_MODIFIED_SINCE => b"if-modified-since",
+    IF_NONE_MATCH => b"if-none-match",
+    LOCATION => b"location",
+    ORIGIN => b"origin",
+    PRAGMA => b"pragma",
+    RANGE => b"range",
+    REFERER => b"referer",
+    SERVER => b"server",
+    SET_COOKIE => b"set-cookie",
+    TE => b"te",
+    TRANSFER_ENCODING => b"transfer-encoding",
+    UPGRADE => b"upgrade",
+    UPGRADE_INSECURE_REQUESTS => b"upgrade-insecure-requests",
+    USER_AGENT => b"user-agent",
+    VARY => b"vary",
+);
 
 /// For each byte: its lowercase form if it is a `tchar` (RFC 9110, section 5.6.2), else 0.
 static TOKEN_LOWER: [u8; 256] = {

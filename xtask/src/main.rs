@@ -5,6 +5,7 @@ use std::process::{Command, ExitCode};
 
 mod bench_compare;
 mod peers;
+mod process;
 mod profile;
 mod reliability;
 

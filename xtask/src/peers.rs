@@ -10,11 +10,11 @@
 //!   `--rounds` interleaved rounds (default 5), the median.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitCode, Stdio};
-use std::time::Duration;
+use std::process::{Command, ExitCode, Stdio};
 
 use crate::bench_compare::workspace_root;
-use crate::reliability::{fail, parse_wrk, present};
+use crate::process::{free_addr, need, stop, wait_listening};
+use crate::reliability::{fail, parse_wrk};
 
 const USAGE: &str = "usage: cargo xtask peers [--rounds N] [--secs S] [--no-wrk]
 
@@ -77,16 +77,6 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
     match measure(&options) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => fail(&err),
-    }
-}
-
-fn need(tool: &str, arg: &str, package: &str) -> Result<(), String> {
-    if present(tool, arg) {
-        Ok(())
-    } else {
-        Err(format!(
-            "`{tool}` is missing; install it with `apt-get install -y {package}`"
-        ))
     }
 }
 
@@ -228,43 +218,6 @@ fn print_table(rows: &[Row], options: &Options) {
 enum Tool {
     Callgrind,
     Dhat,
-}
-
-/// A free port on 127.0.0.1.
-fn free_addr() -> Result<String, String> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    Ok(listener
-        .local_addr()
-        .map_err(|e| e.to_string())?
-        .to_string())
-}
-
-fn wait_listening(addr: &str, server: &mut Child) -> Result<(), String> {
-    for _ in 0..600 {
-        if std::net::TcpStream::connect(addr).is_ok() {
-            return Ok(());
-        }
-        if let Ok(Some(status)) = server.try_wait() {
-            return Err(format!("the server exited before listening ({status})"));
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Err(format!("the server did not listen on {addr} within 30 s"))
-}
-
-/// SIGINT, then waits (a server under valgrind writes its profile as it exits).
-fn stop(mut server: Child) -> Result<(), String> {
-    let _ = Command::new("kill")
-        .args(["-INT", &server.id().to_string()])
-        .status();
-    for _ in 0..600 {
-        if server.try_wait().map_err(|e| e.to_string())?.is_some() {
-            return Ok(());
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = server.kill();
-    Err("the server did not exit within 30 s of SIGINT".to_owned())
 }
 
 /// One run under valgrind: `requests` requests, then the tool's total (instructions, or heap

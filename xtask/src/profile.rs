@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use crate::bench_compare::workspace_root;
-use crate::reliability::{fail, present};
+use crate::process::present;
+use crate::reliability::fail;
 
 const USAGE: &str = "usage: cargo xtask profile <filter>
 

@@ -2,9 +2,9 @@
 
 use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
-use std::time::Duration;
 
 use crate::bench_compare::workspace_root;
+use crate::process::{free_addr, need, present, stop, wait_listening};
 
 /// The cargo-fuzz targets under `fuzz/`.
 const FUZZ_TARGETS: [&str; 3] = ["router", "headers", "extract"];
@@ -25,16 +25,6 @@ fn secs(args: &[String], default: u64) -> Result<u64, String> {
             "unexpected arguments {args:?}; the only option is --secs N"
         )),
     }
-}
-
-/// Whether `tool` can be started at all (some print their version with a non-zero exit).
-pub(crate) fn present(tool: &str, arg: &str) -> bool {
-    Command::new(tool)
-        .arg(arg)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok()
 }
 
 /// Runs every fuzz target for `--secs N` (default 60) each and prints executions and findings.
@@ -184,8 +174,8 @@ pub(crate) fn soak(args: &[String]) -> ExitCode {
         Ok(secs) => secs,
         Err(err) => return fail(&err),
     };
-    if !present("wrk", "-v") {
-        return fail("wrk is missing; install it with `apt-get install -y wrk`");
+    if let Err(err) = need("wrk", "-v", "wrk") {
+        return fail(&err);
     }
     let root = workspace_root();
     eprintln!("+ cargo build --release -p pulya --example hello");
@@ -196,11 +186,10 @@ pub(crate) fn soak(args: &[String]) -> ExitCode {
     if !matches!(built, Ok(s) if s.success()) {
         return fail("building the example failed");
     }
-    let port = match std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()) {
-        Ok(addr) => addr.port(),
+    let addr = match free_addr() {
+        Ok(addr) => addr,
         Err(err) => return fail(&format!("no free port: {err}")),
     };
-    let addr = format!("127.0.0.1:{port}");
     let mut server = match Command::new(root.join("target/release/examples/hello"))
         .args(["--addr", &addr])
         .stderr(Stdio::null())
@@ -209,10 +198,11 @@ pub(crate) fn soak(args: &[String]) -> ExitCode {
         Ok(child) => child,
         Err(err) => return fail(&format!("cannot start the example: {err}")),
     };
-    let result = soak_against(&addr, server.id(), secs, &root);
-    // SIGTERM for a graceful stop, then wait for it.
-    let _ = Command::new("kill").arg(server.id().to_string()).status();
-    let _ = server.wait();
+    let result = wait_listening(&addr, &mut server)
+        .and_then(|()| soak_against(&addr, server.id(), secs, &root));
+    // A graceful stop, then its exit.
+    let stopped = stop(server);
+    let result = result.and_then(|clean| stopped.map(|()| clean));
     match result {
         Ok(clean) if clean => ExitCode::SUCCESS,
         Ok(_) => ExitCode::FAILURE,
@@ -221,18 +211,6 @@ pub(crate) fn soak(args: &[String]) -> ExitCode {
 }
 
 fn soak_against(addr: &str, pid: u32, secs: u64, root: &Path) -> Result<bool, String> {
-    // Wait for the server to listen.
-    let mut ready = false;
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(addr).is_ok() {
-            ready = true;
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    if !ready {
-        return Err(format!("the example did not start listening on {addr}"));
-    }
     let rss_idle = rss_kib(pid).ok_or("cannot read the server's RSS")?;
     // Two halves: the first brings the 256 connections' buffers to their working size, so RSS
     // growth over the second half is what a leak would show.

@@ -9,46 +9,11 @@ use std::time::Duration;
 
 use pulya_app::App;
 use pulya_responses::sse::{self, Event, KeepAlive};
-use pulya_server::{ServeError, Server};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
-/// A hang guard: generous, and only there so that a broken server fails instead of hanging.
-const GUARD: Duration = Duration::from_secs(20);
-
-struct Running {
-    addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    task: JoinHandle<Result<(), ServeError>>,
-}
-
-fn start(server: impl FnOnce(Server) -> Server, app: App) -> Running {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = oneshot::channel::<()>();
-    let server = server(Server::from_listener(listener)).with_graceful_shutdown(async move {
-        let _ = stopped.await;
-    });
-    Running {
-        addr,
-        stop: Some(stop),
-        task: tokio::spawn(server.run(app)),
-    }
-}
-
-impl Running {
-    fn stop(&mut self) {
-        let _ = self.stop.take().expect("stopped once").send(());
-    }
-
-    /// Waits for the server to exit, failing the test if it hangs.
-    async fn exited(self) {
-        let result = tokio::time::timeout(GUARD, self.task).await;
-        assert!(matches!(result, Ok(Ok(Ok(())))), "{result:?}");
-    }
-}
+mod common;
+use common::{GUARD, closed_by_server, start};
 
 async fn guard<T>(what: &str, fut: impl Future<Output = T>) -> T {
     tokio::time::timeout(GUARD, fut)
@@ -263,21 +228,6 @@ async fn graceful_shutdown_under_load_completes_every_accepted_request() {
         TcpStream::connect(addr).await.is_err(),
         "new connections are refused"
     );
-}
-
-/// Whether the server closes `stream` (end of stream or reset) within the hang guard.
-async fn closed_by_server(stream: &mut TcpStream) -> bool {
-    let mut buf = [0u8; 512];
-    tokio::time::timeout(GUARD, async {
-        loop {
-            match stream.read(&mut buf).await {
-                Ok(0) | Err(_) => return,
-                Ok(_) => continue,
-            }
-        }
-    })
-    .await
-    .is_ok()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

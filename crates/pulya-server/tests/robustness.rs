@@ -5,18 +5,11 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use pulya_app::App;
-use pulya_server::Server;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-fn start(server: impl FnOnce(Server) -> Server, app: App) -> SocketAddr {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let server =
-        server(Server::from_listener(listener)).with_graceful_shutdown(std::future::pending());
-    tokio::spawn(server.run(app));
-    addr
-}
+mod common;
+use common::{closed_by_server, start};
 
 /// Sends one GET on `stream` and reads the response's status code and body (by
 /// `Content-Length`).
@@ -61,7 +54,8 @@ async fn a_thousand_panics_then_a_normal_request_on_the_same_connection() {
             ""
         })
         .get("/ok", || async { "ok" });
-    let addr = start(|s| s, app);
+    let server = start(|s| s, app);
+    let addr = server.addr;
     let mut stream = TcpStream::connect(addr).await.unwrap();
     for _ in 0..1000 {
         let (status, body) = get(&mut stream, "/panic").await;
@@ -71,29 +65,13 @@ async fn a_thousand_panics_then_a_normal_request_on_the_same_connection() {
     assert_eq!(get(&mut stream, "/ok").await, (200, b"ok".to_vec()));
 }
 
-/// Whether the server closed `stream`: reads until end of stream or a reset. A connection the
-/// server keeps open makes this wait for the hang guard (10 s), which fails the test.
-async fn closed_by_server(stream: &mut TcpStream) -> bool {
-    let mut buf = [0u8; 512];
-    let read_to_end = async {
-        loop {
-            match stream.read(&mut buf).await {
-                Ok(0) | Err(_) => return true,
-                Ok(_) => continue,
-            }
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(10), read_to_end)
-        .await
-        .unwrap_or(false)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_header_senders_neither_block_others_nor_stay_open() {
-    let addr = start(
+    let server = start(
         |s| s.header_read_timeout(Some(Duration::from_millis(2500))),
         App::new().get("/ok", || async { "ok" }),
     );
+    let addr = server.addr;
 
     // 200 connections that start a request head and then send one byte a second, for longer
     // than the header-read timeout.
@@ -181,7 +159,8 @@ async fn malformed_requests_get_a_4xx_and_the_server_serves_on() {
             body.len().to_string()
         })
         .body_limit(1024);
-    let addr = start(|s| s, app);
+    let server = start(|s| s, app);
+    let addr = server.addr;
 
     let long_uri = format!("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(9 * 1024));
     let uri_over_head = format!("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(70 * 1024));
@@ -250,7 +229,8 @@ async fn content_length_with_chunked_follows_the_chunks_and_closes() {
     let app = App::new().post("/bytes", |body: bytes::Bytes| async move {
         body.len().to_string()
     });
-    let addr = start(|s| s, app);
+    let server = start(|s| s, app);
+    let addr = server.addr;
     let mut stream = TcpStream::connect(addr).await.unwrap();
     // The "smuggled" request after the chunked body must never be answered.
     stream

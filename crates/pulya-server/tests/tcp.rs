@@ -15,8 +15,9 @@ use pulya_server::{ServeError, Server};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
+
+mod common;
+use common::{Running, start};
 
 fn app() -> App {
     App::new()
@@ -40,49 +41,25 @@ fn app() -> App {
         .body_limit(1024)
 }
 
-struct TestServer {
-    addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    task: JoinHandle<Result<(), ServeError>>,
+/// The test app served with a 5 s shutdown timeout.
+fn serve() -> Running {
+    start(|s| s.shutdown_timeout(Duration::from_secs(5)), app())
 }
 
-impl TestServer {
-    fn start(app: App) -> Self {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let server = Server::from_listener(listener)
-            .shutdown_timeout(Duration::from_secs(5))
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            });
-        let task = tokio::spawn(server.run(app));
-        Self {
-            addr,
-            stop: Some(stop),
-            task,
-        }
-    }
+async fn h1(addr: SocketAddr) -> http1::SendRequest<Full<Bytes>> {
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let (send, conn) = http1::handshake(TokioIo::new(stream)).await.unwrap();
+    tokio::spawn(conn);
+    send
+}
 
-    async fn h1(&self) -> http1::SendRequest<Full<Bytes>> {
-        let stream = TcpStream::connect(self.addr).await.unwrap();
-        let (send, conn) = http1::handshake(TokioIo::new(stream)).await.unwrap();
-        tokio::spawn(conn);
-        send
-    }
-
-    async fn h2(&self) -> http2::SendRequest<Full<Bytes>> {
-        let stream = TcpStream::connect(self.addr).await.unwrap();
-        let (send, conn) = http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
-            .await
-            .unwrap();
-        tokio::spawn(conn);
-        send
-    }
-
-    fn stop(&mut self) {
-        let _ = self.stop.take().unwrap().send(());
-    }
+async fn h2(addr: SocketAddr) -> http2::SendRequest<Full<Bytes>> {
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let (send, conn) = http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    send
 }
 
 struct Reply {
@@ -131,8 +108,8 @@ async fn get1(c: &mut http1::SendRequest<Full<Bytes>>, path: &str) -> Reply {
 
 #[tokio::test]
 async fn plaintext_and_json_carry_the_techempower_headers() {
-    let server = TestServer::start(app());
-    let mut c = server.h1().await;
+    let server = serve();
+    let mut c = h1(server.addr).await;
     let res = get1(&mut c, "/plaintext").await;
     assert_eq!(res.status, StatusCode::OK);
     assert_eq!(res.body, "Hello, World!");
@@ -154,8 +131,8 @@ async fn plaintext_and_json_carry_the_techempower_headers() {
 
 #[tokio::test]
 async fn path_params_404_405_and_head() {
-    let server = TestServer::start(app());
-    let mut c = server.h1().await;
+    let server = serve();
+    let mut c = h1(server.addr).await;
     assert_eq!(get1(&mut c, "/users/42").await.body, r#"{"id":42}"#);
     assert_eq!(
         get1(&mut c, "/users/x").await.status,
@@ -180,8 +157,8 @@ async fn path_params_404_405_and_head() {
 
 #[tokio::test]
 async fn echo_malformed_json_and_body_limit() {
-    let server = TestServer::start(app());
-    let mut c = server.h1().await;
+    let server = serve();
+    let mut c = h1(server.addr).await;
     let res = send1(
         &mut c,
         request(Method::POST, "/echo", br#"{"a":[1,2]}"#, true),
@@ -205,8 +182,8 @@ async fn echo_malformed_json_and_body_limit() {
 
 #[tokio::test]
 async fn a_panic_is_a_500_and_the_same_connection_serves_the_next_request() {
-    let server = TestServer::start(app());
-    let mut c = server.h1().await;
+    let server = serve();
+    let mut c = h1(server.addr).await;
     let res = get1(&mut c, "/panic").await;
     assert_eq!(res.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(
@@ -219,8 +196,8 @@ async fn a_panic_is_a_500_and_the_same_connection_serves_the_next_request() {
 
 #[tokio::test]
 async fn http2_prior_knowledge() {
-    let server = TestServer::start(app());
-    let mut c = server.h2().await;
+    let server = serve();
+    let mut c = h2(server.addr).await;
     for path in ["/plaintext", "/json"] {
         c.ready().await.unwrap();
         let req = Request::get(format!("http://localhost{path}"))
@@ -252,7 +229,7 @@ async fn http2_prior_knowledge() {
 
 #[tokio::test]
 async fn too_many_headers_is_431() {
-    let server = TestServer::start(app());
+    let server = serve();
     let mut stream = TcpStream::connect(server.addr).await.unwrap();
     let mut raw = String::from("GET /plaintext HTTP/1.1\r\nhost: x\r\n");
     for i in 0..150 {
@@ -271,8 +248,8 @@ async fn too_many_headers_is_431() {
 
 #[tokio::test]
 async fn graceful_shutdown_finishes_in_flight_requests_then_refuses() {
-    let mut server = TestServer::start(app());
-    let mut c = server.h1().await;
+    let mut server = serve();
+    let mut c = h1(server.addr).await;
     c.ready().await.unwrap();
     let in_flight = tokio::spawn(c.send_request(request(Method::GET, "/slow", b"", false)));
     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -280,10 +257,10 @@ async fn graceful_shutdown_finishes_in_flight_requests_then_refuses() {
     let res = read(in_flight.await.unwrap().unwrap()).await;
     assert_eq!(res.status, StatusCode::OK);
     assert_eq!(res.body, "finally");
-    let result = tokio::time::timeout(Duration::from_secs(5), &mut server.task).await;
-    assert!(matches!(result, Ok(Ok(Ok(())))), "{result:?}");
+    let addr = server.addr;
+    server.exited().await;
     assert!(
-        TcpStream::connect(server.addr).await.is_err(),
+        TcpStream::connect(addr).await.is_err(),
         "the listener is closed"
     );
 }

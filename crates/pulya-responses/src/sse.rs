@@ -160,10 +160,7 @@ impl Event {
 
     /// The event's bytes on the wire, ending with the blank line that dispatches it.
     pub fn to_bytes(&self) -> Bytes {
-        let mut out = BytesMut::with_capacity(self.buf.len() + 1);
-        out.put_slice(&self.buf);
-        out.put_u8(b'\n');
-        out.freeze()
+        self.clone().into_bytes()
     }
 
     fn into_bytes(mut self) -> Bytes {

@@ -31,3 +31,15 @@ impl fmt::Display for HeaderError {
 }
 
 impl std::error::Error for HeaderError {}
+
+/// A value that is not visible ASCII was read as text ([`ValueRef::to_str`](crate::ValueRef::to_str)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ToStrError;
+
+impl fmt::Display for ToStrError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("header value is not visible ASCII")
+    }
+}
+
+impl std::error::Error for ToStrError {}

@@ -30,7 +30,10 @@
 mod error;
 mod map;
 mod name;
+mod scan;
+mod value;
 
-pub use error::HeaderError;
+pub use error::{HeaderError, ToStrError};
 pub use map::{HeaderMap, INLINE_HEADERS};
 pub use name::Key;
+pub use value::ValueRef;

@@ -8,6 +8,8 @@ use smallvec::SmallVec;
 
 use crate::error::HeaderError;
 use crate::name::{Key, Name};
+use crate::scan::{find_byte, find_control};
+use crate::value::{Value, ValueRef};
 
 /// How many entries a map holds without a heap allocation. Chosen by the `headers` benchmark
 /// (docs/performance.md): requests carry 5 to 15 headers.
@@ -16,14 +18,24 @@ pub const INLINE_HEADERS: usize = 8;
 /// An ordered multimap from header names to values, searched linearly.
 ///
 /// Names are stored lowercase (standard names as `http::HeaderName` constants, compared by tag);
-/// a name may have several values, kept in insertion order. Values are `http::HeaderValue`s, so
-/// they can share the request's read buffer.
+/// a name may have several values, kept in insertion order. A parsed map keeps its names and
+/// values as ranges of the head it was parsed from; values added later are `http::HeaderValue`s.
+/// Lookups return a [`ValueRef`] either way.
 #[derive(Clone, Default)]
 pub struct HeaderMap {
+    /// The raw head a parsed map's entries point into; empty for a map built by appends.
+    head: Bytes,
     entries: SmallVec<[Entry; INLINE_HEADERS]>,
     /// Beside each entry, its name's tag (`Name::tag`): a lookup by one of the standard names
     /// scans these bytes instead of the entries.
     tags: SmallVec<[u8; INLINE_HEADERS]>,
+}
+
+/// A stored header.
+#[derive(Clone)]
+struct Entry {
+    name: Name,
+    value: Value,
 }
 
 impl fmt::Debug for HeaderMap {
@@ -32,42 +44,14 @@ impl fmt::Debug for HeaderMap {
     }
 }
 
-/// A stored header.
-#[derive(Clone)]
-struct Entry {
-    name: Name,
-    value: HeaderValue,
-}
-
-impl Entry {
-    fn new(name: Name, value: HeaderValue) -> Self {
-        Self { name, value }
-    }
-
-    #[inline]
-    fn is<K: Key>(&self, key: &K) -> bool {
-        key.matches_name(&self.name)
-    }
-}
-
 /// Two maps are equal when every name has the same values in the same order; the order of
 /// different names does not matter (as for `http::HeaderMap`).
 impl PartialEq for HeaderMap {
     fn eq(&self, other: &Self) -> bool {
         self.len() == other.len()
-            && self.entries.iter().all(|e| {
-                let ours = self
-                    .entries
-                    .iter()
-                    .filter(|o| o.name == e.name)
-                    .map(|o| &o.value);
-                let theirs = other
-                    .entries
-                    .iter()
-                    .filter(|o| o.name == e.name)
-                    .map(|o| &o.value);
-                ours.eq(theirs)
-            })
+            && self
+                .iter()
+                .all(|(name, _)| self.get_all(name).eq(other.get_all(name)))
     }
 }
 
@@ -82,13 +66,15 @@ impl HeaderMap {
     /// An empty map with room for `capacity` entries.
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
+            head: Bytes::new(),
             entries: SmallVec::with_capacity(capacity),
             tags: SmallVec::with_capacity(capacity),
         }
     }
 
     /// Parses a raw header block: `name: value` lines ended by `\r\n` (or `\n`), up to an empty
-    /// line or the end. Values are slices of `raw`, not copies; so are lowercase custom names.
+    /// line or the end. The map keeps `raw` and points into it: no value (nor lowercase custom
+    /// name) is copied.
     ///
     /// ```
     /// use pulya_headers::HeaderMap;
@@ -100,56 +86,64 @@ impl HeaderMap {
     /// # Ok::<(), pulya_headers::HeaderError>(())
     /// ```
     pub fn parse(raw: Bytes) -> Result<Self, HeaderError> {
-        let mut map = HeaderMap::new();
-        let bytes: &[u8] = &raw;
+        let mut map = HeaderMap {
+            head: raw,
+            ..HeaderMap::default()
+        };
+        let HeaderMap {
+            head,
+            entries,
+            tags,
+        } = &mut map;
+        let bytes: &[u8] = head;
         let mut start = 0;
         let mut line = 0;
         while start < bytes.len() {
             line += 1;
-            // One pass over the name: validated, lowercased and ended by the colon.
-            let (name, colon) = Name::parse_until_colon(&raw, start)
-                .map_err(|()| Self::name_error(bytes, start, line))?;
-            let Some((name, colon)) = name.zip(colon) else {
+            let Some((name, colon)) =
+                Name::read(bytes, start).map_err(|()| name_error(bytes, start, line))?
+            else {
                 break; // the empty line that ends the head
             };
-            // The value: from after the colon and its spaces to the line end, without trailing
-            // spaces. The line end is found a word at a time.
+            // The value: from after the colon and its spaces up to the control byte that ends
+            // the line (`\r\n` or `\n`), found eight bytes at a time; a tab is part of the
+            // value, any other control byte an error. Then trailing spaces are cut.
             let mut v_start = colon + 1;
             while v_start < bytes.len() && matches!(bytes[v_start], b' ' | b'\t') {
                 v_start += 1;
             }
-            let end = find_byte(&bytes[v_start..], b'\n').map_or(bytes.len(), |i| v_start + i);
-            let mut v_end = end;
-            if v_end > v_start && bytes[v_end - 1] == b'\r' {
-                v_end -= 1;
-            }
+            let mut at = v_start;
+            let (mut v_end, next) = loop {
+                let Some(i) = find_control(&bytes[at..]) else {
+                    break (bytes.len(), bytes.len());
+                };
+                let i = at + i;
+                match (bytes[i], bytes.get(i + 1)) {
+                    (b'\t', _) => at = i + 1,
+                    (b'\n', _) => break (i, i + 1),
+                    (b'\r', Some(b'\n')) => break (i, i + 2),
+                    (b'\r', None) => break (i, i + 1),
+                    _ => {
+                        return Err(HeaderError::InvalidValue {
+                            name: name.as_str(bytes).to_owned(),
+                        });
+                    }
+                }
+            };
             while v_end > v_start && matches!(bytes[v_end - 1], b' ' | b'\t') {
                 v_end -= 1;
             }
-            let value =
-                HeaderValue::from_maybe_shared(raw.slice(v_start..v_end)).map_err(|_| {
-                    HeaderError::InvalidValue {
-                        name: name.as_str().to_owned(),
-                    }
-                })?;
-            map.push(Entry::new(name, value));
-            start = end + 1;
+            tags.push(name.tag());
+            entries.push(Entry {
+                name,
+                value: Value::Head {
+                    start: v_start,
+                    end: v_end,
+                },
+            });
+            start = next;
         }
         Ok(map)
-    }
-
-    /// The error for the malformed name of the line at `start`: no colon before the line end,
-    /// or a byte that is not a token character.
-    fn name_error(bytes: &[u8], start: usize, line: usize) -> HeaderError {
-        let end = find_byte(&bytes[start..], b'\n').map_or(bytes.len(), |i| start + i);
-        let content = &bytes[start..end];
-        let content = content.strip_suffix(b"\r").unwrap_or(content);
-        match find_byte(content, b':') {
-            Some(colon) => {
-                HeaderError::InvalidName(String::from_utf8_lossy(&content[..colon]).into_owned())
-            }
-            None => HeaderError::MissingColon { line },
-        }
     }
 
     /// The number of entries (a name with two values counts twice).
@@ -163,37 +157,53 @@ impl HeaderMap {
     }
 
     /// The first value of `name`.
-    #[inline]
-    pub fn get<K: Key>(&self, name: K) -> Option<&HeaderValue> {
-        self.position(&name).map(|i| &self.entries[i].value)
+    #[inline(always)]
+    pub fn get<K: Key>(&self, name: K) -> Option<ValueRef<'_>> {
+        self.position(&name)
+            .map(|i| self.entries[i].value.view(&self.head))
     }
 
-    /// The index of the first entry of `name`.
+    /// Whether the entry at `i` has the name `key` (whose tag, if listed, is `tag`).
     #[inline]
-    fn position<K: Key>(&self, name: &K) -> Option<usize> {
-        match name.listed_tag() {
+    fn is<K: Key>(&self, i: usize, key: &K, tag: Option<u8>) -> bool {
+        match tag {
             // Every entry of a listed standard name carries its tag, and no other entry does.
-            Some(tag) => self.tags.iter().position(|&t| t == tag),
-            None => self.entries.iter().position(|e| e.is(name)),
+            Some(tag) => self.tags[i] == tag,
+            None => key.matches_name(&self.entries[i].name, &self.head),
         }
     }
 
-    fn push(&mut self, entry: Entry) {
-        self.tags.push(entry.name.tag());
-        self.entries.push(entry);
+    /// The index of the first entry of `name`: a scan of the tag bytes for a listed standard
+    /// name, else a comparison of names (kept out of line, so that `get` by a constant inlines).
+    #[inline]
+    fn position<K: Key>(&self, name: &K) -> Option<usize> {
+        match name.listed_tag() {
+            Some(tag) => self.tags.iter().position(|&t| t == tag),
+            None => self.position_by_name(name),
+        }
+    }
+
+    #[inline(never)]
+    fn position_by_name<K: Key>(&self, name: &K) -> Option<usize> {
+        (0..self.len()).find(|&i| self.is(i, name, None))
+    }
+
+    fn push(&mut self, name: Name, value: Value) {
+        self.tags.push(name.tag());
+        self.entries.push(Entry { name, value });
     }
 
     /// Every value of `name`, in insertion order.
-    pub fn get_all<K: Key>(&self, name: K) -> impl Iterator<Item = &HeaderValue> {
-        self.entries
-            .iter()
-            .filter(move |e| e.is(&name))
-            .map(|e| &e.value)
+    pub fn get_all<K: Key>(&self, name: K) -> impl Iterator<Item = ValueRef<'_>> {
+        let tag = name.listed_tag();
+        (0..self.len())
+            .filter(move |&i| self.is(i, &name, tag))
+            .map(|i| self.entries[i].value.view(&self.head))
     }
 
     /// Whether `name` has at least one value.
     pub fn contains_key<K: Key>(&self, name: K) -> bool {
-        self.get(name).is_some()
+        self.position(&name).is_some()
     }
 
     /// Replaces every value of `name` with `value`, returning the first value it had.
@@ -205,55 +215,53 @@ impl HeaderMap {
 
     /// Adds `value` after the existing values of `name`.
     pub fn append(&mut self, name: HeaderName, value: HeaderValue) {
-        self.push(Entry::new(Name::from_header_name(name), value));
+        self.push(Name::from_header_name(&name), Value::Stored(value));
     }
 
     /// Adds a header from text, checking the name and the value: an invalid one is an error and
     /// is not stored.
     pub fn try_append(&mut self, name: &str, value: &str) -> Result<(), HeaderError> {
-        // The name as a header line would have it, up to its colon.
-        let mut line = Vec::with_capacity(name.len() + 1);
-        line.extend_from_slice(name.as_bytes());
-        line.push(b':');
-        let name = match Name::parse_until_colon(&Bytes::from(line), 0) {
-            Ok((Some(parsed), Some(colon))) if colon == name.len() => parsed,
-            _ => return Err(HeaderError::InvalidName(name.to_owned())),
-        };
+        let parsed =
+            Name::from_text(name.as_bytes()).ok_or_else(|| HeaderError::InvalidName(name.into()))?;
         let value = HeaderValue::from_str(value).map_err(|_| HeaderError::InvalidValue {
-            name: name.as_str().to_owned(),
+            name: name.to_ascii_lowercase(),
         })?;
-        self.push(Entry::new(name, value));
+        self.push(parsed, Value::Stored(value));
         Ok(())
     }
 
     /// Removes every value of `name`, returning the first.
     pub fn remove<K: Key>(&mut self, name: K) -> Option<HeaderValue> {
+        let tag = name.listed_tag();
         let first = self.position(&name)?;
         self.tags.remove(first);
         let value = self.entries.remove(first).value;
         let mut i = first;
-        while i < self.entries.len() {
-            if self.entries[i].is(&name) {
+        while i < self.len() {
+            if self.is(i, &name, tag) {
                 self.tags.remove(i);
                 self.entries.remove(i);
             } else {
                 i += 1;
             }
         }
-        Some(value)
+        Some(value.into_header_value(&self.head))
     }
 
     /// The entries in insertion order, names lowercase.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &HeaderValue)> {
-        self.entries.iter().map(|e| (e.name.as_str(), &e.value))
+    pub fn iter(&self) -> impl Iterator<Item = (&str, ValueRef<'_>)> {
+        self.entries
+            .iter()
+            .map(|e| (e.name.as_str(&self.head), e.value.view(&self.head)))
     }
 
     /// Removes and yields every entry in insertion order.
     pub fn drain(&mut self) -> impl Iterator<Item = (HeaderName, HeaderValue)> + '_ {
         self.tags.clear();
+        let head = &self.head;
         self.entries
             .drain(..)
-            .map(|e| (e.name.to_header_name(), e.value))
+            .map(|e| (e.name.to_header_name(head), e.value.into_header_value(head)))
     }
 
     fn text<K: Key>(&self, name: K) -> Option<&str> {
@@ -306,29 +314,18 @@ impl HeaderMap {
     }
 }
 
-/// The first `needle` in `haystack`, eight bytes at a time.
-pub(crate) fn find_byte(haystack: &[u8], needle: u8) -> Option<usize> {
-    const LOW: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let pattern = LOW * u64::from(needle);
-    let mut chunks = haystack.chunks_exact(8);
-    let mut offset = 0;
-    for chunk in &mut chunks {
-        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-        let x = word ^ pattern;
-        // A zero byte of `x` is a match. The lowest flagged byte is always a real match: a
-        // false flag can only appear above a real one.
-        let found = x.wrapping_sub(LOW) & !x & HIGH;
-        if found != 0 {
-            return Some(offset + (found.trailing_zeros() / 8) as usize);
+/// The error for the malformed name of the line at `start`: no colon before the line end, or a
+/// byte that is not a token character.
+fn name_error(bytes: &[u8], start: usize, line: usize) -> HeaderError {
+    let end = find_byte(&bytes[start..], b'\n').map_or(bytes.len(), |i| start + i);
+    let content = &bytes[start..end];
+    let content = content.strip_suffix(b"\r").unwrap_or(content);
+    match find_byte(content, b':') {
+        Some(colon) => {
+            HeaderError::InvalidName(String::from_utf8_lossy(&content[..colon]).into_owned())
         }
-        offset += 8;
+        None => HeaderError::MissingColon { line },
     }
-    chunks
-        .remainder()
-        .iter()
-        .position(|&b| b == needle)
-        .map(|i| offset + i)
 }
 
 impl Extend<(HeaderName, HeaderValue)> for HeaderMap {
@@ -350,14 +347,14 @@ impl FromIterator<(HeaderName, HeaderValue)> for HeaderMap {
 impl From<http::HeaderMap> for HeaderMap {
     fn from(map: http::HeaderMap) -> Self {
         let mut out = HeaderMap::with_capacity(map.len());
-        let mut last: Option<HeaderName> = None;
+        let mut last: Option<Name> = None;
         for (name, value) in map {
             // `http::HeaderMap`'s owning iterator names each key once, before its first value.
             if let Some(name) = name {
-                last = Some(name);
+                last = Some(Name::from_header_name(&name));
             }
             if let Some(name) = &last {
-                out.append(name.clone(), value);
+                out.push(name.clone(), Value::Stored(value));
             }
         }
         out
@@ -371,33 +368,5 @@ impl From<HeaderMap> for http::HeaderMap {
             out.append(name, value);
         }
         out
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::find_byte;
-
-    #[test]
-    fn find_byte_agrees_with_a_plain_scan() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        for len in 0..70 {
-            for _ in 0..50 {
-                let bytes: Vec<u8> = (0..len)
-                    .map(|_| {
-                        seed ^= seed << 13;
-                        seed ^= seed >> 7;
-                        seed ^= seed << 17;
-                        // Few distinct bytes, so that matches and near-matches (0x0a ± 1, 0x8a)
-                        // are common.
-                        [b'\n', b'\x0b', b'\x09', b'\x8a', b'a', 0, 0xff][(seed % 7) as usize]
-                    })
-                    .collect();
-                for needle in [b'\n', b':', 0, 0xff] {
-                    let plain = bytes.iter().position(|&b| b == needle);
-                    assert_eq!(find_byte(&bytes, needle), plain, "{bytes:?} {needle}");
-                }
-            }
-        }
     }
 }

@@ -5,7 +5,7 @@ use http::header::{self, HeaderName};
 
 /// A stored name, always lowercase: a standard name as its index in [`LISTED`] (its tag), any
 /// other as a [`CustomName`].
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 #[allow(
     unreachable_pub,
     reason = "named by the sealed `Key` trait; its module is private"
@@ -15,15 +15,9 @@ pub enum Name {
     Custom(CustomName),
 }
 
-impl std::fmt::Debug for Name {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The bytes of a lowercase custom name: shared with the request's buffer when the name arrived
-/// lowercase, else lowercased into the value itself when short (no allocation), else into a
-/// buffer of its own. Two custom names are equal when their bytes are.
+/// The bytes of a lowercase custom name: a range of the map's parsed head when the name arrived
+/// lowercase, else lowercased into the name itself when short (no allocation), else into a
+/// buffer of its own.
 #[derive(Clone)]
 #[allow(
     unreachable_pub,
@@ -36,16 +30,12 @@ const INLINE_NAME: usize = 30;
 
 #[derive(Clone)]
 enum CustomRepr {
-    Shared(Bytes),
+    Head { start: usize, end: usize },
     Inline { len: u8, bytes: [u8; INLINE_NAME] },
+    Owned(Bytes),
 }
 
 impl CustomName {
-    /// `bytes`, already lowercase, shared.
-    pub(crate) fn shared(bytes: Bytes) -> Self {
-        CustomName(CustomRepr::Shared(bytes))
-    }
-
     /// The lowercase form of `bytes` (ASCII), inline when short.
     fn lowercase(bytes: &[u8]) -> Self {
         if bytes.len() <= INLINE_NAME {
@@ -58,44 +48,39 @@ impl CustomName {
                 bytes: inline,
             })
         } else {
-            CustomName::shared(Bytes::from(bytes.to_ascii_lowercase()))
+            CustomName(CustomRepr::Owned(Bytes::from(bytes.to_ascii_lowercase())))
         }
     }
 
-    pub(crate) fn as_bytes(&self) -> &[u8] {
+    /// The name's bytes; `head` is the parsed head of the map that holds it.
+    #[inline]
+    fn bytes<'a>(&'a self, head: &'a [u8]) -> &'a [u8] {
         match &self.0 {
-            CustomRepr::Shared(bytes) => bytes,
+            CustomRepr::Head { start, end } => &head[*start..*end],
             CustomRepr::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            CustomRepr::Owned(bytes) => bytes,
         }
-    }
-}
-
-impl PartialEq for CustomName {
-    fn eq(&self, other: &Self) -> bool {
-        self.as_bytes() == other.as_bytes()
-    }
-}
-
-impl Eq for CustomName {}
-
-impl std::fmt::Debug for CustomName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("CustomName")
-            .field(&String::from_utf8_lossy(self.as_bytes()))
-            .finish()
     }
 }
 
 impl Name {
-    pub(crate) fn as_str(&self) -> &str {
+    /// The name's lowercase bytes; `head` is the parsed head of the map that holds it.
+    #[inline]
+    pub(crate) fn bytes<'a>(&'a self, head: &'a [u8]) -> &'a [u8] {
         match self {
-            Name::Standard(tag) => LISTED[usize::from(*tag)].as_str(),
-            // Custom names are validated tokens: ASCII, so UTF-8.
-            Name::Custom(name) => std::str::from_utf8(name.as_bytes()).unwrap_or_default(),
+            Name::Standard(tag) => TEXTS[usize::from(*tag)],
+            Name::Custom(name) => name.bytes(head),
         }
     }
 
-    /// The entry tag: `http`'s index for a standard name, [`CUSTOM_TAG`] for a custom one.
+    /// The name as text (names are ASCII tokens).
+    pub(crate) fn as_str<'a>(&'a self, head: &'a [u8]) -> &'a str {
+        std::str::from_utf8(self.bytes(head)).unwrap_or_default()
+    }
+
+    /// The entry tag: the index in [`LISTED`] for a standard name, [`CUSTOM_TAG`] for a custom
+    /// one.
+    #[inline]
     pub(crate) fn tag(&self) -> u8 {
         match self {
             Name::Standard(tag) => *tag,
@@ -103,79 +88,69 @@ impl Name {
         }
     }
 
-    pub(crate) fn to_header_name(&self) -> HeaderName {
+    pub(crate) fn to_header_name(&self, head: &[u8]) -> HeaderName {
         match self {
             Name::Standard(tag) => LISTED[usize::from(*tag)].clone(),
             Name::Custom(name) => {
-                HeaderName::from_bytes(name.as_bytes()).expect("a validated lowercase token")
+                HeaderName::from_bytes(name.bytes(head)).expect("a checked lowercase token")
             }
         }
     }
 
     /// From an `http` name: a listed standard name becomes its tag, any other its bytes.
-    pub(crate) fn from_header_name(name: HeaderName) -> Self {
-        match standard(name.as_str().as_bytes()) {
+    pub(crate) fn from_header_name(name: &HeaderName) -> Self {
+        let bytes = name.as_str().as_bytes();
+        match standard(bytes) {
             Some(tag) => Name::Standard(tag),
-            None => Name::Custom(CustomName::lowercase(name.as_str().as_bytes())),
+            None => Name::Custom(CustomName::lowercase(bytes)),
         }
     }
 
-    /// From raw bytes (any case), validated as an HTTP token. `raw` is the buffer the bytes live
-    /// in, so that a lowercase custom name is kept without a copy.
-    /// The name of the header line at `start` of `raw`, up to its colon: `Ok((None, None))` at
-    /// the empty line that ends a head, `Err(())` for a byte that is not a token character
-    /// (including a line end before any colon) or an empty name.
-    pub(crate) fn parse_until_colon(
-        raw: &Bytes,
-        start: usize,
-    ) -> Result<(Option<Name>, Option<usize>), ()> {
-        let bytes: &[u8] = raw;
-        match bytes.get(start..start + 2) {
-            Some(b"\r\n") => return Ok((None, None)),
-            _ if bytes[start] == b'\n' => return Ok((None, None)),
+    /// From text in any case, checked to be an HTTP token; `None` if it is not one.
+    pub(crate) fn from_text(text: &[u8]) -> Option<Self> {
+        if let Some(tag) = standard(text) {
+            return Some(Name::Standard(tag));
+        }
+        check(text)?;
+        Some(Name::Custom(CustomName::lowercase(text)))
+    }
+
+    /// The name of the header line at `start` of `head`, and the index of the colon after it:
+    /// `Ok(None)` at the empty line that ends a head, `Err(())` for an empty name or a byte that
+    /// is not a token character (a line end before any colon among them).
+    #[inline]
+    pub(crate) fn read(head: &[u8], start: usize) -> Result<Option<(Name, usize)>, ()> {
+        match head[start] {
+            b'\n' => return Ok(None),
+            b'\r' if head.get(start + 1) == Some(&b'\n') => return Ok(None),
             _ => {}
         }
-        // The colon first, eight bytes at a time; then the name's bytes validated and lowercased
-        // through the table without a branch per byte. A line without a colon finds a later
-        // line's (or none): its line end is not a token byte, so it fails validation.
-        let len = crate::map::find_byte(&bytes[start..], b':').ok_or(())?;
-        let name = &bytes[start..start + len];
-        let mut lower = [0u8; 32];
-        let mut changed = 0u8;
-        let mut invalid = false;
-        if len <= lower.len() {
-            for (slot, &b) in lower.iter_mut().zip(name) {
-                let l = TOKEN_LOWER[usize::from(b)];
-                invalid |= l == 0;
-                changed |= l ^ b;
-                *slot = l;
-            }
-        } else {
-            for &b in name {
-                let l = TOKEN_LOWER[usize::from(b)];
-                invalid |= l == 0;
-                changed |= l ^ b;
-            }
+        // The colon first, eight bytes at a time. A line without one finds a later line's (or
+        // none): its line end is not a token byte, so the name fails the check.
+        let len = crate::scan::find_byte(&head[start..], b':').ok_or(())?;
+        let end = start + len;
+        if let Some(tag) = recognise(head, start, len) {
+            return Ok(Some((Name::Standard(tag), end)));
         }
-        if invalid {
-            return Err(());
-        }
-        let i = start + len;
-        if len == 0 {
-            return Err(());
-        }
-        if len <= lower.len() {
-            if let Some(tag) = standard(&lower[..len]) {
-                return Ok((Some(Name::Standard(tag)), Some(i)));
-            }
-        }
-        let name = Name::Custom(if changed != 0 {
-            CustomName::lowercase(&bytes[start..i])
-        } else {
-            CustomName::shared(raw.slice(start..i))
-        });
-        Ok((Some(name), Some(i)))
+        let name = match check(&head[start..end]).ok_or(())? {
+            false => CustomName(CustomRepr::Head { start, end }),
+            true => CustomName::lowercase(&head[start..end]),
+        };
+        Ok(Some((Name::Custom(name), end)))
     }
+}
+
+/// Whether `name` is a non-empty HTTP token (`Some`), and then whether it has capitals
+/// (`Some(true)`). One pass through a table, without a branch per byte.
+fn check(name: &[u8]) -> Option<bool> {
+    let mut changed = 0u8;
+    let mut invalid = name.is_empty();
+    for &b in name {
+        let lower = TOKEN_LOWER[usize::from(b)];
+        invalid |= lower == 0;
+        changed |= lower ^ b;
+    }
+    (!invalid).then_some(changed != 0)
 }
 
 /// The tag of custom entries.
@@ -247,28 +222,101 @@ fn listed_tags() -> &'static [u8; 256] {
 }
 
 /// The standard names the map keeps as tags, each on one line with its lowercase text: the
-/// constants in [`LISTED`], the tags (their indices) and the matching in [`standard`] follow
-/// from it. A test checks each text against its constant.
+/// constants in [`LISTED`], their texts in [`TEXTS`] and the tags (their indices) follow from it.
+/// A test checks each text against its constant.
 macro_rules! listed_names {
     ($($name:ident => $text:literal),* $(,)?) => {
-        /// The tags, in list order.
-        #[allow(non_camel_case_types, clippy::upper_case_acronyms, reason = "named as `http`'s constants")]
-        #[repr(u8)]
-        enum Tag {
-            $($name),*
-        }
-
         /// The standard names the map keeps as tags, in tag order.
         const LISTED: &[HeaderName] = &[$(header::$name),*];
 
-        /// The tag (index in [`LISTED`]) of a lowercase standard name.
-        pub(crate) fn standard(lower: &[u8]) -> Option<u8> {
-            Some(match lower {
-                $($text => Tag::$name as u8,)*
-                _ => return None,
-            })
-        }
+        /// The lowercase text of each name in [`LISTED`].
+        const TEXTS: &[&[u8]] = &[$($text),*];
     };
+}
+
+/// How a listed name is recognised in a head: its text in words and, per word, the bits that
+/// tell a capital from a small letter (0x20 at each letter). A name of the same length matches
+/// when, OR-ed with those bits and cut to the length, its words are the text's.
+#[derive(Clone, Copy)]
+struct Pattern {
+    /// The text's length; 0 for an empty slot.
+    len: u8,
+    tag: u8,
+    text: [u64; 4],
+    case: [u64; 4],
+}
+
+/// The slot of a name in [`PATTERNS`], from its length and its first and last bytes (case
+/// ignored). Building the table checks at compile time that no two listed names share a slot.
+#[inline]
+const fn slot(len: usize, first: u8, last: u8) -> usize {
+    (len.wrapping_mul(31) + (first | 0x20) as usize * 4 + (last | 0x20) as usize) & 63
+}
+
+/// The listed names by [`slot`].
+static PATTERNS: [Pattern; 64] = {
+    let empty = Pattern {
+        len: 0,
+        tag: 0,
+        text: [0; 4],
+        case: [0; 4],
+    };
+    let mut table = [empty; 64];
+    let mut tag = 0;
+    while tag < TEXTS.len() {
+        let text = TEXTS[tag];
+        assert!(!text.is_empty() && text.len() <= 32);
+        let mut pattern = Pattern {
+            len: text.len() as u8,
+            tag: tag as u8,
+            ..empty
+        };
+        let mut i = 0;
+        while i < text.len() {
+            let shift = 8 * (i % 8);
+            pattern.text[i / 8] |= (text[i] as u64) << shift;
+            if text[i].is_ascii_lowercase() {
+                pattern.case[i / 8] |= 0x20 << shift;
+            }
+            i += 1;
+        }
+        let at = slot(text.len(), text[0], text[text.len() - 1]);
+        assert!(table[at].len == 0, "two listed names share a slot: change `slot`");
+        table[at] = pattern;
+        tag += 1;
+    }
+    table
+};
+
+/// The tag of the listed name at `head[start..start + len]`, in any case; `None` for any other
+/// name. Up to four word compares, no copy: a match also proves the name a valid token.
+#[inline]
+fn recognise(head: &[u8], start: usize, len: usize) -> Option<u8> {
+    if len == 0 {
+        return None;
+    }
+    let pattern = &PATTERNS[slot(len, head[start], head[start + len - 1])];
+    if usize::from(pattern.len) != len {
+        return None;
+    }
+    for i in 0..len.div_ceil(8) {
+        let rest = len - 8 * i;
+        let keep = if rest >= 8 {
+            u64::MAX
+        } else {
+            (1 << (8 * rest)) - 1
+        };
+        let word = crate::scan::word_at(head, start + 8 * i);
+        if (word | pattern.case[i]) & keep != pattern.text[i] {
+            return None;
+        }
+    }
+    Some(pattern.tag)
+}
+
+/// The tag of a listed standard name, given in any case.
+pub(crate) fn standard(name: &[u8]) -> Option<u8> {
+    recognise(name, 0, name.len())
 }
 
 listed_names!(
@@ -346,7 +394,8 @@ pub(crate) mod key {
 
     /// The comparison behind [`Key`](super::Key); sealed so the map's name type stays private.
     pub trait Sealed {
-        fn matches_name(&self, name: &Name) -> bool;
+        /// Whether `name`, held by a map whose parsed head is `head`, is this key.
+        fn matches_name(&self, name: &Name, head: &[u8]) -> bool;
 
         /// For a key that is one of the standard names the map keeps as constants, the tag its
         /// entries carry (`Name::tag`); `None` to compare names instead.
@@ -365,10 +414,10 @@ impl Key for &String {}
 
 impl key::Sealed for HeaderName {
     #[inline]
-    fn matches_name(&self, name: &Name) -> bool {
+    fn matches_name(&self, name: &Name, head: &[u8]) -> bool {
         match name {
             Name::Standard(tag) => LISTED[usize::from(*tag)] == *self,
-            Name::Custom(name) => name.as_bytes() == self.as_str().as_bytes(),
+            Name::Custom(name) => name.bytes(head) == self.as_str().as_bytes(),
         }
     }
 
@@ -381,8 +430,8 @@ impl key::Sealed for HeaderName {
 
 impl key::Sealed for &HeaderName {
     #[inline]
-    fn matches_name(&self, name: &Name) -> bool {
-        (*self).matches_name(name)
+    fn matches_name(&self, name: &Name, head: &[u8]) -> bool {
+        (*self).matches_name(name, head)
     }
 
     #[inline]
@@ -393,22 +442,22 @@ impl key::Sealed for &HeaderName {
 
 impl key::Sealed for &str {
     #[inline]
-    fn matches_name(&self, name: &Name) -> bool {
-        name.as_str().eq_ignore_ascii_case(self)
+    fn matches_name(&self, name: &Name, head: &[u8]) -> bool {
+        name.bytes(head).eq_ignore_ascii_case(self.as_bytes())
     }
 }
 
 impl key::Sealed for String {
     #[inline]
-    fn matches_name(&self, name: &Name) -> bool {
-        name.as_str().eq_ignore_ascii_case(self)
+    fn matches_name(&self, name: &Name, head: &[u8]) -> bool {
+        name.bytes(head).eq_ignore_ascii_case(self.as_bytes())
     }
 }
 
 impl key::Sealed for &String {
     #[inline]
-    fn matches_name(&self, name: &Name) -> bool {
-        name.as_str().eq_ignore_ascii_case(self)
+    fn matches_name(&self, name: &Name, head: &[u8]) -> bool {
+        name.bytes(head).eq_ignore_ascii_case(self.as_bytes())
     }
 }
 
@@ -432,5 +481,33 @@ mod tests {
         assert_eq!(http_index(&HeaderName::from_static("x-custom")), None);
         let unlisted = http_index(&header::ACCESS_CONTROL_ALLOW_ORIGIN).unwrap();
         assert_eq!(listed_tags()[usize::from(unlisted)], CUSTOM_TAG);
+    }
+
+    /// Every one-byte change of every listed name, at every position, is recognised exactly
+    /// when it only changes a letter's case; what follows the name in the buffer never matters.
+    #[test]
+    fn recognise_matches_exactly_the_listed_names_in_any_case() {
+        for (tag, text) in TEXTS.iter().enumerate() {
+            for at in 0..text.len() {
+                for b in 0..=255u8 {
+                    let mut name = text.to_vec();
+                    name[at] = b;
+                    let expected = name.eq_ignore_ascii_case(text).then_some(tag as u8);
+                    assert_eq!(standard(&name), expected, "{:?}", name.escape_ascii());
+                    let mut line = name.clone();
+                    line.extend_from_slice(b": value\r\n\r\n");
+                    assert_eq!(recognise(&line, 0, name.len()), expected);
+                    let mut shifted = b"x-a: 1\r\n".to_vec();
+                    shifted.extend_from_slice(&line);
+                    assert_eq!(recognise(&shifted, 8, name.len()), expected);
+                }
+            }
+            let upper = text.to_ascii_uppercase();
+            assert_eq!(standard(&upper), Some(tag as u8));
+            assert_eq!(standard(&text[..text.len() - 1]), None);
+            assert_eq!(standard(&[*text, b"x"].concat()), None);
+        }
+        assert_eq!(standard(b""), None);
+        assert_eq!(standard(b"x-custom"), None);
     }
 }

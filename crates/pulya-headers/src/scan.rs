@@ -1,0 +1,113 @@
+//! Byte searches eight bytes at a time (SWAR): the colon after a name, and the first byte that
+//! ends or spoils a value.
+
+const LOW: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each byte of `word` that is below `n` (`n` ≤ 128). The lowest flag is always
+/// right: a wrong flag can only appear above a right one, through the borrow of a subtraction.
+#[inline]
+fn below(word: u64, n: u8) -> u64 {
+    word.wrapping_sub(LOW * u64::from(n)) & !word & HIGH
+}
+
+/// The first byte of `haystack` that `flags` marks (in the high bit of each byte of a word);
+/// the bytes after the last whole word are tested one by one with `is`.
+#[inline]
+fn find(haystack: &[u8], flags: impl Fn(u64) -> u64, is: impl Fn(u8) -> bool) -> Option<usize> {
+    let mut chunks = haystack.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let found = flags(word);
+        if found != 0 {
+            return Some(offset + (found.trailing_zeros() / 8) as usize);
+        }
+        offset += 8;
+    }
+    chunks.remainder().iter().position(|&b| is(b)).map(|i| offset + i)
+}
+
+/// The first `needle` in `haystack`.
+#[inline]
+pub(crate) fn find_byte(haystack: &[u8], needle: u8) -> Option<usize> {
+    let pattern = LOW * u64::from(needle);
+    find(haystack, |word| below(word ^ pattern, 1), |b| b == needle)
+}
+
+/// The first control character (below 0x20, tab included) or DEL in `haystack`: where a header
+/// value ends (`\r`, `\n`), may go on (tab), or is invalid (any other).
+#[inline]
+pub(crate) fn find_control(haystack: &[u8]) -> Option<usize> {
+    const DEL: u64 = LOW * 0x7f;
+    find(
+        haystack,
+        |word| below(word, 0x20) | below(word ^ DEL, 1),
+        |b| b < 0x20 || b == 0x7f,
+    )
+}
+
+/// The eight bytes of `bytes` from `at`, little-endian, zero past its end.
+#[inline]
+pub(crate) fn word_at(bytes: &[u8], at: usize) -> u64 {
+    match bytes.get(at..at + 8) {
+        Some(chunk) => u64::from_le_bytes(chunk.try_into().expect("eight bytes")),
+        None => {
+            let mut padded = [0u8; 8];
+            let tail = bytes.get(at..).unwrap_or_default();
+            padded[..tail.len()].copy_from_slice(tail);
+            u64::from_le_bytes(padded)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Random short strings over few distinct bytes, so that matches and near-matches (0x0a ± 1,
+    /// 0x1f, 0x20, 0x7e..0x80, 0x8a) are common.
+    fn samples(mut each: impl FnMut(&[u8])) {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for len in 0..70 {
+            for _ in 0..50 {
+                let bytes: Vec<u8> = (0..len)
+                    .map(|_| {
+                        seed ^= seed << 13;
+                        seed ^= seed >> 7;
+                        seed ^= seed << 17;
+                        const ALPHABET: [u8; 12] =
+                            [b'\n', 0x0b, b'\t', 0x8a, b'a', 0, 0xff, 0x1f, 0x20, 0x7e, 0x7f, 0x80];
+                        ALPHABET[(seed % 12) as usize]
+                    })
+                    .collect();
+                each(&bytes);
+            }
+        }
+    }
+
+    #[test]
+    fn find_byte_agrees_with_a_plain_scan() {
+        samples(|bytes| {
+            for needle in [b'\n', b':', 0, 0xff, 0x7f] {
+                let plain = bytes.iter().position(|&b| b == needle);
+                assert_eq!(find_byte(bytes, needle), plain, "{bytes:?} {needle}");
+            }
+        });
+    }
+
+    #[test]
+    fn find_control_agrees_with_a_plain_scan() {
+        samples(|bytes| {
+            let plain = bytes.iter().position(|&b| b < 0x20 || b == 0x7f);
+            assert_eq!(find_control(bytes), plain, "{bytes:?}");
+        });
+    }
+
+    #[test]
+    fn word_at_pads_with_zeros() {
+        assert_eq!(word_at(b"abcdefghij", 0), u64::from_le_bytes(*b"abcdefgh"));
+        assert_eq!(word_at(b"abcdefghij", 8), u64::from_le_bytes(*b"ij\0\0\0\0\0\0"));
+        assert_eq!(word_at(b"abc", 5), 0);
+    }
+}

@@ -18,6 +18,11 @@ pub enum HeaderError {
         /// The line's number, from 1.
         line: usize,
     },
+    /// A raw header block of more than `u32::MAX` bytes.
+    TooLarge {
+        /// Its length.
+        len: usize,
+    },
 }
 
 impl fmt::Display for HeaderError {
@@ -26,6 +31,7 @@ impl fmt::Display for HeaderError {
             Self::InvalidName(name) => write!(f, "invalid header name {name:?}"),
             Self::InvalidValue { name } => write!(f, "invalid value for header `{name}`"),
             Self::MissingColon { line } => write!(f, "header line {line} has no `:`"),
+            Self::TooLarge { len } => write!(f, "header block of {len} bytes is too large"),
         }
     }
 }

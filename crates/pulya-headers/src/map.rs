@@ -6,10 +6,11 @@ use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue};
 use smallvec::SmallVec;
 
+use crate::entry::{Entry, NameLoc, Span, Store, ValueLoc};
 use crate::error::HeaderError;
-use crate::name::{Key, Name};
+use crate::name::{self, Key, Read};
 use crate::scan::{find_byte, find_control};
-use crate::value::{Value, ValueRef};
+use crate::value::ValueRef;
 
 /// How many entries a map holds without a heap allocation. Chosen by the `headers` benchmark
 /// (docs/performance.md): requests carry 5 to 15 headers.
@@ -23,19 +24,12 @@ pub const INLINE_HEADERS: usize = 8;
 /// Lookups return a [`ValueRef`] either way.
 #[derive(Clone, Default)]
 pub struct HeaderMap {
-    /// The raw head a parsed map's entries point into; empty for a map built by appends.
-    head: Bytes,
     entries: SmallVec<[Entry; INLINE_HEADERS]>,
-    /// Beside each entry, its name's tag (`Name::tag`): a lookup by one of the standard names
-    /// scans these bytes instead of the entries.
+    /// Beside each entry, its name's tag (`NameLoc::tag`): a lookup by one of the standard
+    /// names scans these bytes instead of the entries.
     tags: SmallVec<[u8; INLINE_HEADERS]>,
-}
-
-/// A stored header.
-#[derive(Clone)]
-struct Entry {
-    name: Name,
-    value: Value,
+    /// The bytes the entries point to.
+    store: Store,
 }
 
 impl fmt::Debug for HeaderMap {
@@ -66,9 +60,9 @@ impl HeaderMap {
     /// An empty map with room for `capacity` entries.
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
-            head: Bytes::new(),
             entries: SmallVec::with_capacity(capacity),
             tags: SmallVec::with_capacity(capacity),
+            store: Store::default(),
         }
     }
 
@@ -86,30 +80,31 @@ impl HeaderMap {
     /// # Ok::<(), pulya_headers::HeaderError>(())
     /// ```
     pub fn parse(raw: Bytes) -> Result<Self, HeaderError> {
-        let mut map = HeaderMap {
-            head: raw,
-            ..HeaderMap::default()
-        };
-        let HeaderMap {
-            head,
-            entries,
-            tags,
-        } = &mut map;
-        let bytes: &[u8] = head;
+        if u32::try_from(raw.len()).is_err() {
+            return Err(HeaderError::TooLarge { len: raw.len() });
+        }
+        let mut map = HeaderMap::default();
+        let mut lower = SmallVec::new();
+        let bytes: &[u8] = &raw;
         let mut start = 0;
         let mut line = 0;
         while start < bytes.len() {
             line += 1;
-            let Some((name, colon)) =
-                Name::read(bytes, start).map_err(|()| name_error(bytes, start, line))?
+            let Some((read, colon)) =
+                name::read(bytes, start).map_err(|()| name_error(bytes, start, line))?
             else {
                 break; // the empty line that ends the head
+            };
+            let name = match read {
+                Read::Standard(tag) => NameLoc::Standard(tag),
+                Read::Lowercase => NameLoc::Head(Span::new(start, colon)),
+                Read::Capitals => Store::lower(&mut lower, &bytes[start..colon]),
             };
             // The value: from after the colon and its spaces up to the control byte that ends
             // the line (`\r\n` or `\n`), found eight bytes at a time; a tab is part of the
             // value, any other control byte an error. Then trailing spaces are cut.
             let mut v_start = colon + 1;
-            while v_start < bytes.len() && matches!(bytes[v_start], b' ' | b'\t') {
+            while let Some(b' ' | b'\t') = bytes.get(v_start) {
                 v_start += 1;
             }
             let mut at = v_start;
@@ -119,13 +114,14 @@ impl HeaderMap {
                 };
                 let i = at + i;
                 match (bytes[i], bytes.get(i + 1)) {
+                    (b'\r', Some(b'\n')) => break (i, i + 2),
                     (b'\t', _) => at = i + 1,
                     (b'\n', _) => break (i, i + 1),
-                    (b'\r', Some(b'\n')) => break (i, i + 2),
                     (b'\r', None) => break (i, i + 1),
                     _ => {
+                        let name = String::from_utf8_lossy(&bytes[start..colon]);
                         return Err(HeaderError::InvalidValue {
-                            name: name.as_str(bytes).to_owned(),
+                            name: name.to_ascii_lowercase(),
                         });
                     }
                 }
@@ -133,16 +129,14 @@ impl HeaderMap {
             while v_end > v_start && matches!(bytes[v_end - 1], b' ' | b'\t') {
                 v_end -= 1;
             }
-            tags.push(name.tag());
-            entries.push(Entry {
+            map.tags.push(name.tag());
+            map.entries.push(Entry {
                 name,
-                value: Value::Head {
-                    start: v_start,
-                    end: v_end,
-                },
+                value: ValueLoc::Head(Span::new(v_start, v_end)),
             });
             start = next;
         }
+        map.store = Store::parsed(raw, lower);
         Ok(map)
     }
 
@@ -160,7 +154,7 @@ impl HeaderMap {
     #[inline(always)]
     pub fn get<K: Key>(&self, name: K) -> Option<ValueRef<'_>> {
         self.position(&name)
-            .map(|i| self.entries[i].value.view(&self.head))
+            .map(|i| self.store.value(self.entries[i].value))
     }
 
     /// Whether the entry at `i` has the name `key` (whose tag, if listed, is `tag`).
@@ -169,7 +163,7 @@ impl HeaderMap {
         match tag {
             // Every entry of a listed standard name carries its tag, and no other entry does.
             Some(tag) => self.tags[i] == tag,
-            None => key.matches_name(&self.entries[i].name, &self.head),
+            None => key.matches_name(self.store.name(self.entries[i].name)),
         }
     }
 
@@ -188,7 +182,7 @@ impl HeaderMap {
         (0..self.len()).find(|&i| self.is(i, name, None))
     }
 
-    fn push(&mut self, name: Name, value: Value) {
+    fn push(&mut self, name: NameLoc, value: ValueLoc) {
         self.tags.push(name.tag());
         self.entries.push(Entry { name, value });
     }
@@ -198,7 +192,7 @@ impl HeaderMap {
         let tag = name.listed_tag();
         (0..self.len())
             .filter(move |&i| self.is(i, &name, tag))
-            .map(|i| self.entries[i].value.view(&self.head))
+            .map(|i| self.store.value(self.entries[i].value))
     }
 
     /// Whether `name` has at least one value.
@@ -215,53 +209,54 @@ impl HeaderMap {
 
     /// Adds `value` after the existing values of `name`.
     pub fn append(&mut self, name: HeaderName, value: HeaderValue) {
-        self.push(Name::from_header_name(&name), Value::Stored(value));
+        let name = self.store.add_name(name);
+        let value = self.store.add_value(value);
+        self.push(name, value);
     }
 
     /// Adds a header from text, checking the name and the value: an invalid one is an error and
     /// is not stored.
     pub fn try_append(&mut self, name: &str, value: &str) -> Result<(), HeaderError> {
-        let parsed =
-            Name::from_text(name.as_bytes()).ok_or_else(|| HeaderError::InvalidName(name.into()))?;
+        // `http` checks a name against the same token characters, and lowercases it.
+        let parsed = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| HeaderError::InvalidName(name.into()))?;
         let value = HeaderValue::from_str(value).map_err(|_| HeaderError::InvalidValue {
-            name: name.to_ascii_lowercase(),
+            name: parsed.as_str().to_owned(),
         })?;
-        self.push(parsed, Value::Stored(value));
+        self.append(parsed, value);
         Ok(())
     }
 
     /// Removes every value of `name`, returning the first.
     pub fn remove<K: Key>(&mut self, name: K) -> Option<HeaderValue> {
         let tag = name.listed_tag();
-        let first = self.position(&name)?;
-        self.tags.remove(first);
-        let value = self.entries.remove(first).value;
-        let mut i = first;
+        let mut i = self.position(&name)?;
+        let mut first = None;
         while i < self.len() {
             if self.is(i, &name, tag) {
                 self.tags.remove(i);
-                self.entries.remove(i);
+                let entry = self.entries.remove(i);
+                let value = self.store.release(entry, &mut self.entries);
+                first.get_or_insert(value);
             } else {
                 i += 1;
             }
         }
-        Some(value.into_header_value(&self.head))
+        first
     }
 
     /// The entries in insertion order, names lowercase.
     pub fn iter(&self) -> impl Iterator<Item = (&str, ValueRef<'_>)> {
         self.entries
             .iter()
-            .map(|e| (e.name.as_str(&self.head), e.value.view(&self.head)))
+            .map(|e| (self.store.name_str(e.name), self.store.value(e.value)))
     }
 
     /// Removes and yields every entry in insertion order.
     pub fn drain(&mut self) -> impl Iterator<Item = (HeaderName, HeaderValue)> + '_ {
         self.tags.clear();
-        let head = &self.head;
-        self.entries
-            .drain(..)
-            .map(|e| (e.name.to_header_name(head), e.value.into_header_value(head)))
+        let entries = std::mem::take(&mut self.entries);
+        std::mem::take(&mut self.store).into_http(entries.into_iter())
     }
 
     fn text<K: Key>(&self, name: K) -> Option<&str> {
@@ -347,14 +342,14 @@ impl FromIterator<(HeaderName, HeaderValue)> for HeaderMap {
 impl From<http::HeaderMap> for HeaderMap {
     fn from(map: http::HeaderMap) -> Self {
         let mut out = HeaderMap::with_capacity(map.len());
-        let mut last: Option<Name> = None;
+        let mut last: Option<HeaderName> = None;
         for (name, value) in map {
             // `http::HeaderMap`'s owning iterator names each key once, before its first value.
             if let Some(name) = name {
-                last = Some(Name::from_header_name(&name));
+                last = Some(name);
             }
             if let Some(name) = &last {
-                out.push(name.clone(), Value::Stored(value));
+                out.append(name.clone(), value);
             }
         }
         out

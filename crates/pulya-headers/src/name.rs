@@ -1,148 +1,55 @@
 //! Header names as the map stores them, and what a lookup may be keyed by.
 
-use bytes::Bytes;
 use http::header::{self, HeaderName};
 
-/// A stored name, always lowercase: a standard name as its index in [`LISTED`] (its tag), any
-/// other as a [`CustomName`].
-#[derive(Clone)]
-#[allow(
-    unreachable_pub,
-    reason = "named by the sealed `Key` trait; its module is private"
-)]
-pub enum Name {
+/// What the name of a head line is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Read {
+    /// A listed standard name, by tag (in any case in the head).
     Standard(u8),
-    Custom(CustomName),
+    /// Any other name, already lowercase in the head.
+    Lowercase,
+    /// Any other name, with capitals.
+    Capitals,
 }
 
-/// The bytes of a lowercase custom name: a range of the map's parsed head when the name arrived
-/// lowercase, else lowercased into the name itself when short (no allocation), else into a
-/// buffer of its own.
-#[derive(Clone)]
-#[allow(
-    unreachable_pub,
-    reason = "named by the sealed `Key` trait; its module is private"
-)]
-pub struct CustomName(CustomRepr);
-
-/// The longest custom name kept inline.
-const INLINE_NAME: usize = 30;
-
-#[derive(Clone)]
-enum CustomRepr {
-    Head { start: usize, end: usize },
-    Inline { len: u8, bytes: [u8; INLINE_NAME] },
-    Owned(Bytes),
+/// The name of the header line at `start` of `head`, and the index of the colon after it:
+/// `Ok(None)` at the empty line that ends a head, `Err(())` for an empty name or a byte that is
+/// not a token character (a line end before any colon among them).
+#[inline]
+pub(crate) fn read(head: &[u8], start: usize) -> Result<Option<(Read, usize)>, ()> {
+    match head[start] {
+        b'\n' => return Ok(None),
+        b'\r' if head.get(start + 1) == Some(&b'\n') => return Ok(None),
+        _ => {}
+    }
+    // The colon first, eight bytes at a time. A line without one finds a later line's (or
+    // none): its line end is not a token byte, so the name fails the check.
+    let len = crate::scan::find_byte(&head[start..], b':').ok_or(())?;
+    if let Some(tag) = recognise(head, start, len) {
+        return Ok(Some((Read::Standard(tag), start + len)));
+    }
+    let read = match check(&head[start..start + len]).ok_or(())? {
+        false => Read::Lowercase,
+        true => Read::Capitals,
+    };
+    Ok(Some((read, start + len)))
 }
 
-impl CustomName {
-    /// The lowercase form of `bytes` (ASCII), inline when short.
-    fn lowercase(bytes: &[u8]) -> Self {
-        if bytes.len() <= INLINE_NAME {
-            let mut inline = [0u8; INLINE_NAME];
-            for (slot, b) in inline.iter_mut().zip(bytes) {
-                *slot = b.to_ascii_lowercase();
-            }
-            CustomName(CustomRepr::Inline {
-                len: bytes.len() as u8,
-                bytes: inline,
-            })
-        } else {
-            CustomName(CustomRepr::Owned(Bytes::from(bytes.to_ascii_lowercase())))
-        }
-    }
-
-    /// The name's bytes; `head` is the parsed head of the map that holds it.
-    #[inline]
-    fn bytes<'a>(&'a self, head: &'a [u8]) -> &'a [u8] {
-        match &self.0 {
-            CustomRepr::Head { start, end } => &head[*start..*end],
-            CustomRepr::Inline { len, bytes } => &bytes[..usize::from(*len)],
-            CustomRepr::Owned(bytes) => bytes,
-        }
-    }
+/// The lowercase text of the listed name `tag`.
+#[inline]
+pub(crate) fn text(tag: u8) -> &'static [u8] {
+    TEXTS[usize::from(tag)]
 }
 
-impl Name {
-    /// The name's lowercase bytes; `head` is the parsed head of the map that holds it.
-    #[inline]
-    pub(crate) fn bytes<'a>(&'a self, head: &'a [u8]) -> &'a [u8] {
-        match self {
-            Name::Standard(tag) => TEXTS[usize::from(*tag)],
-            Name::Custom(name) => name.bytes(head),
-        }
-    }
-
-    /// The name as text (names are ASCII tokens).
-    pub(crate) fn as_str<'a>(&'a self, head: &'a [u8]) -> &'a str {
-        std::str::from_utf8(self.bytes(head)).unwrap_or_default()
-    }
-
-    /// The entry tag: the index in [`LISTED`] for a standard name, [`CUSTOM_TAG`] for a custom
-    /// one.
-    #[inline]
-    pub(crate) fn tag(&self) -> u8 {
-        match self {
-            Name::Standard(tag) => *tag,
-            Name::Custom(_) => CUSTOM_TAG,
-        }
-    }
-
-    pub(crate) fn to_header_name(&self, head: &[u8]) -> HeaderName {
-        match self {
-            Name::Standard(tag) => LISTED[usize::from(*tag)].clone(),
-            Name::Custom(name) => {
-                HeaderName::from_bytes(name.bytes(head)).expect("a checked lowercase token")
-            }
-        }
-    }
-
-    /// From an `http` name: a listed standard name becomes its tag, any other its bytes.
-    pub(crate) fn from_header_name(name: &HeaderName) -> Self {
-        let bytes = name.as_str().as_bytes();
-        match standard(bytes) {
-            Some(tag) => Name::Standard(tag),
-            None => Name::Custom(CustomName::lowercase(bytes)),
-        }
-    }
-
-    /// From text in any case, checked to be an HTTP token; `None` if it is not one.
-    pub(crate) fn from_text(text: &[u8]) -> Option<Self> {
-        if let Some(tag) = standard(text) {
-            return Some(Name::Standard(tag));
-        }
-        check(text)?;
-        Some(Name::Custom(CustomName::lowercase(text)))
-    }
-
-    /// The name of the header line at `start` of `head`, and the index of the colon after it:
-    /// `Ok(None)` at the empty line that ends a head, `Err(())` for an empty name or a byte that
-    /// is not a token character (a line end before any colon among them).
-    #[inline]
-    pub(crate) fn read(head: &[u8], start: usize) -> Result<Option<(Name, usize)>, ()> {
-        match head[start] {
-            b'\n' => return Ok(None),
-            b'\r' if head.get(start + 1) == Some(&b'\n') => return Ok(None),
-            _ => {}
-        }
-        // The colon first, eight bytes at a time. A line without one finds a later line's (or
-        // none): its line end is not a token byte, so the name fails the check.
-        let len = crate::scan::find_byte(&head[start..], b':').ok_or(())?;
-        let end = start + len;
-        if let Some(tag) = recognise(head, start, len) {
-            return Ok(Some((Name::Standard(tag), end)));
-        }
-        let name = match check(&head[start..end]).ok_or(())? {
-            false => CustomName(CustomRepr::Head { start, end }),
-            true => CustomName::lowercase(&head[start..end]),
-        };
-        Ok(Some((Name::Custom(name), end)))
-    }
+/// The `http` constant of the listed name `tag`.
+pub(crate) fn constant(tag: u8) -> &'static HeaderName {
+    &LISTED[usize::from(tag)]
 }
 
 /// Whether `name` is a non-empty HTTP token (`Some`), and then whether it has capitals
 /// (`Some(true)`). One pass through a table, without a branch per byte.
-fn check(name: &[u8]) -> Option<bool> {
+pub(crate) fn check(name: &[u8]) -> Option<bool> {
     let mut changed = 0u8;
     let mut invalid = name.is_empty();
     for &b in name {
@@ -242,8 +149,12 @@ struct Pattern {
     /// The text's length; 0 for an empty slot.
     len: u8,
     tag: u8,
+    /// How many words the text takes.
+    words: u8,
     text: [u64; 4],
     case: [u64; 4],
+    /// Per word, the bits that belong to the text.
+    keep: [u64; 4],
 }
 
 /// The slot of a name in [`PATTERNS`], from its length and its first and last bytes (case
@@ -258,8 +169,10 @@ static PATTERNS: [Pattern; 64] = {
     let empty = Pattern {
         len: 0,
         tag: 0,
+        words: 0,
         text: [0; 4],
         case: [0; 4],
+        keep: [0; 4],
     };
     let mut table = [empty; 64];
     let mut tag = 0;
@@ -269,6 +182,7 @@ static PATTERNS: [Pattern; 64] = {
         let mut pattern = Pattern {
             len: text.len() as u8,
             tag: tag as u8,
+            words: text.len().div_ceil(8) as u8,
             ..empty
         };
         let mut i = 0;
@@ -278,10 +192,14 @@ static PATTERNS: [Pattern; 64] = {
             if text[i].is_ascii_lowercase() {
                 pattern.case[i / 8] |= 0x20 << shift;
             }
+            pattern.keep[i / 8] |= 0xff << shift;
             i += 1;
         }
         let at = slot(text.len(), text[0], text[text.len() - 1]);
-        assert!(table[at].len == 0, "two listed names share a slot: change `slot`");
+        assert!(
+            table[at].len == 0,
+            "two listed names share a slot: change `slot`"
+        );
         table[at] = pattern;
         tag += 1;
     }
@@ -299,15 +217,9 @@ fn recognise(head: &[u8], start: usize, len: usize) -> Option<u8> {
     if usize::from(pattern.len) != len {
         return None;
     }
-    for i in 0..len.div_ceil(8) {
-        let rest = len - 8 * i;
-        let keep = if rest >= 8 {
-            u64::MAX
-        } else {
-            (1 << (8 * rest)) - 1
-        };
+    for i in 0..usize::from(pattern.words) {
         let word = crate::scan::word_at(head, start + 8 * i);
-        if (word | pattern.case[i]) & keep != pattern.text[i] {
+        if (word | pattern.case[i]) & pattern.keep[i] != pattern.text[i] {
             return None;
         }
     }
@@ -315,7 +227,8 @@ fn recognise(head: &[u8], start: usize, len: usize) -> Option<u8> {
 }
 
 /// The tag of a listed standard name, given in any case.
-pub(crate) fn standard(name: &[u8]) -> Option<u8> {
+#[cfg(test)]
+fn standard(name: &[u8]) -> Option<u8> {
     recognise(name, 0, name.len())
 }
 
@@ -390,12 +303,10 @@ static TOKEN_LOWER: [u8; 256] = {
 pub trait Key: key::Sealed {}
 
 pub(crate) mod key {
-    use super::Name;
-
     /// The comparison behind [`Key`](super::Key); sealed so the map's name type stays private.
     pub trait Sealed {
-        /// Whether `name`, held by a map whose parsed head is `head`, is this key.
-        fn matches_name(&self, name: &Name, head: &[u8]) -> bool;
+        /// Whether the stored name `lowercase` is this key.
+        fn matches_name(&self, lowercase: &[u8]) -> bool;
 
         /// For a key that is one of the standard names the map keeps as constants, the tag its
         /// entries carry (`Name::tag`); `None` to compare names instead.
@@ -414,11 +325,9 @@ impl Key for &String {}
 
 impl key::Sealed for HeaderName {
     #[inline]
-    fn matches_name(&self, name: &Name, head: &[u8]) -> bool {
-        match name {
-            Name::Standard(tag) => LISTED[usize::from(*tag)] == *self,
-            Name::Custom(name) => name.bytes(head) == self.as_str().as_bytes(),
-        }
+    fn matches_name(&self, lowercase: &[u8]) -> bool {
+        // `http` keeps names lowercase.
+        self.as_str().as_bytes() == lowercase
     }
 
     #[inline]
@@ -430,8 +339,8 @@ impl key::Sealed for HeaderName {
 
 impl key::Sealed for &HeaderName {
     #[inline]
-    fn matches_name(&self, name: &Name, head: &[u8]) -> bool {
-        (*self).matches_name(name, head)
+    fn matches_name(&self, lowercase: &[u8]) -> bool {
+        (*self).matches_name(lowercase)
     }
 
     #[inline]
@@ -442,22 +351,22 @@ impl key::Sealed for &HeaderName {
 
 impl key::Sealed for &str {
     #[inline]
-    fn matches_name(&self, name: &Name, head: &[u8]) -> bool {
-        name.bytes(head).eq_ignore_ascii_case(self.as_bytes())
+    fn matches_name(&self, lowercase: &[u8]) -> bool {
+        lowercase.eq_ignore_ascii_case(self.as_bytes())
     }
 }
 
 impl key::Sealed for String {
     #[inline]
-    fn matches_name(&self, name: &Name, head: &[u8]) -> bool {
-        name.bytes(head).eq_ignore_ascii_case(self.as_bytes())
+    fn matches_name(&self, lowercase: &[u8]) -> bool {
+        lowercase.eq_ignore_ascii_case(self.as_bytes())
     }
 }
 
 impl key::Sealed for &String {
     #[inline]
-    fn matches_name(&self, name: &Name, head: &[u8]) -> bool {
-        name.bytes(head).eq_ignore_ascii_case(self.as_bytes())
+    fn matches_name(&self, lowercase: &[u8]) -> bool {
+        lowercase.eq_ignore_ascii_case(self.as_bytes())
     }
 }
 

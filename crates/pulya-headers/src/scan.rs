@@ -25,7 +25,11 @@ fn find(haystack: &[u8], flags: impl Fn(u64) -> u64, is: impl Fn(u8) -> bool) ->
         }
         offset += 8;
     }
-    chunks.remainder().iter().position(|&b| is(b)).map(|i| offset + i)
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| is(b))
+        .map(|i| offset + i)
 }
 
 /// The first `needle` in `haystack`.
@@ -76,8 +80,9 @@ mod tests {
                         seed ^= seed << 13;
                         seed ^= seed >> 7;
                         seed ^= seed << 17;
-                        const ALPHABET: [u8; 12] =
-                            [b'\n', 0x0b, b'\t', 0x8a, b'a', 0, 0xff, 0x1f, 0x20, 0x7e, 0x7f, 0x80];
+                        const ALPHABET: [u8; 12] = [
+                            b'\n', 0x0b, b'\t', 0x8a, b'a', 0, 0xff, 0x1f, 0x20, 0x7e, 0x7f, 0x80,
+                        ];
                         ALPHABET[(seed % 12) as usize]
                     })
                     .collect();
@@ -107,7 +112,10 @@ mod tests {
     #[test]
     fn word_at_pads_with_zeros() {
         assert_eq!(word_at(b"abcdefghij", 0), u64::from_le_bytes(*b"abcdefgh"));
-        assert_eq!(word_at(b"abcdefghij", 8), u64::from_le_bytes(*b"ij\0\0\0\0\0\0"));
+        assert_eq!(
+            word_at(b"abcdefghij", 8),
+            u64::from_le_bytes(*b"ij\0\0\0\0\0\0")
+        );
         assert_eq!(word_at(b"abc", 5), 0);
     }
 }

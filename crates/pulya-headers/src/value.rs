@@ -1,4 +1,4 @@
-//! Values: how the map keeps them, and the borrowed view a lookup returns.
+//! The borrowed view of a value that a lookup returns.
 
 use std::fmt;
 
@@ -6,45 +6,6 @@ use bytes::Bytes;
 use http::header::HeaderValue;
 
 use crate::error::ToStrError;
-
-/// A stored value: a range of the map's parsed head, or an `http::HeaderValue` added to it.
-#[derive(Clone)]
-pub(crate) enum Value {
-    /// `head[start..end]`, checked when the head was parsed.
-    Head { start: usize, end: usize },
-    /// A value added as an `http::HeaderValue` (checked by `http`).
-    Stored(HeaderValue),
-}
-
-impl Value {
-    /// The view of this value, `head` being its map's parsed head.
-    #[inline]
-    pub(crate) fn view<'a>(&'a self, head: &'a Bytes) -> ValueRef<'a> {
-        match self {
-            Value::Head { start, end } => ValueRef {
-                bytes: &head[*start..*end],
-                owner: Owner::Head(head),
-            },
-            Value::Stored(value) => ValueRef {
-                bytes: value.as_bytes(),
-                owner: Owner::Stored(value),
-            },
-        }
-    }
-
-    /// This value as an `http::HeaderValue`, sharing `head` rather than copying from it.
-    pub(crate) fn into_header_value(self, head: &Bytes) -> HeaderValue {
-        match self {
-            Value::Head { start, end } => from_head(head.slice(start..end)),
-            Value::Stored(value) => value,
-        }
-    }
-}
-
-/// A header value from a parsed head, which `parse` checked byte by byte.
-fn from_head(bytes: Bytes) -> HeaderValue {
-    HeaderValue::from_maybe_shared(bytes).expect("a value of a parsed head was checked")
-}
 
 /// A header value in a [`HeaderMap`](crate::HeaderMap), borrowed: its bytes, which hold no
 /// control character but tab and no DEL (the rules of `http::HeaderValue`).
@@ -66,6 +27,24 @@ enum Owner<'a> {
 }
 
 impl<'a> ValueRef<'a> {
+    /// `bytes`, a checked value in the parsed `head`.
+    #[inline]
+    pub(crate) fn in_head(bytes: &'a [u8], head: &'a Bytes) -> Self {
+        ValueRef {
+            bytes,
+            owner: Owner::Head(head),
+        }
+    }
+
+    /// An added value.
+    #[inline]
+    pub(crate) fn stored(value: &'a HeaderValue) -> Self {
+        ValueRef {
+            bytes: value.as_bytes(),
+            owner: Owner::Stored(value),
+        }
+    }
+
     /// The value's bytes.
     #[inline]
     pub fn as_bytes(&self) -> &'a [u8] {
@@ -75,7 +54,11 @@ impl<'a> ValueRef<'a> {
     /// The value as text, if it is visible ASCII (tab allowed), as `http::HeaderValue::to_str`.
     #[inline]
     pub fn to_str(&self) -> Result<&'a str, ToStrError> {
-        if self.bytes.iter().all(|&b| b == b'\t' || (0x20..0x7f).contains(&b)) {
+        if self
+            .bytes
+            .iter()
+            .all(|&b| b == b'\t' || (0x20..0x7f).contains(&b))
+        {
             // Visible ASCII is UTF-8.
             std::str::from_utf8(self.bytes).map_err(|_| ToStrError)
         } else {
@@ -107,7 +90,7 @@ impl<'a> ValueRef<'a> {
     /// an added one is cloned.
     pub fn to_header_value(&self) -> HeaderValue {
         match self.owner {
-            Owner::Head(head) => from_head(head.slice_ref(self.bytes)),
+            Owner::Head(head) => crate::entry::from_head(head.slice_ref(self.bytes)),
             Owner::Stored(value) => value.clone(),
         }
     }

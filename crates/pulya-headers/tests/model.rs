@@ -7,6 +7,28 @@ use pulya_headers::HeaderMap;
 
 const NAMES: [&str; 6] = ["host", "accept", "cookie", "x-a", "x-b", "content-type"];
 
+/// A head to start from: names in mixed case (standard and custom), one repeated.
+const HEAD: &[u8] = b"Host: h\r\nX-A: 1\r\nx-b: 2\r\nAccept: a\r\nCOOKIE: c\r\nX-A: 3\r\n\r\n";
+
+/// `HEAD` as `http::HeaderMap` holds it.
+fn head_model() -> http::HeaderMap {
+    let mut map = http::HeaderMap::new();
+    for (name, value) in [
+        ("host", "h"),
+        ("x-a", "1"),
+        ("x-b", "2"),
+        ("accept", "a"),
+        ("cookie", "c"),
+        ("x-a", "3"),
+    ] {
+        map.append(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
+    }
+    map
+}
+
 #[derive(Debug, Clone)]
 enum Op {
     Append(usize, u8),
@@ -28,9 +50,16 @@ fn value(v: u8) -> HeaderValue {
 
 proptest! {
     #[test]
-    fn same_state_as_http_header_map(ops in prop::collection::vec(op(), 0..40), upper in any::<bool>()) {
-        let mut ours = HeaderMap::new();
-        let mut model = http::HeaderMap::new();
+    fn same_state_as_http_header_map(
+        ops in prop::collection::vec(op(), 0..40),
+        upper in any::<bool>(),
+        parsed in any::<bool>(),
+    ) {
+        let (mut ours, mut model) = if parsed {
+            (HeaderMap::parse(bytes::Bytes::from_static(HEAD)).unwrap(), head_model())
+        } else {
+            (HeaderMap::new(), http::HeaderMap::new())
+        };
         for op in ops {
             match op {
                 Op::Append(n, v) => {

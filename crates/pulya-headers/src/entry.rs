@@ -1,0 +1,269 @@
+//! How a map keeps its entries: each is plain data (where its name and value are), and the
+//! bytes live in a [`Store`]: the parsed head, lowercase copies of its names with capitals, and
+//! what was added as `http` types. Moving, cloning or dropping entries costs no per-entry work.
+
+use bytes::Bytes;
+use http::header::{HeaderName, HeaderValue};
+use smallvec::SmallVec;
+
+use crate::name::{self, key::Sealed};
+use crate::value::ValueRef;
+
+/// A range of a byte buffer. Heads are limited to `u32::MAX` bytes (`HeaderMap::parse`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Span {
+    start: u32,
+    end: u32,
+}
+
+impl Span {
+    /// `start..end`, which the caller has checked to fit in `u32`.
+    #[inline]
+    pub(crate) fn new(start: usize, end: usize) -> Self {
+        Span {
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+
+    #[inline]
+    fn of(self, bytes: &[u8]) -> &[u8] {
+        &bytes[self.start as usize..self.end as usize]
+    }
+}
+
+/// Where a lowercase name is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum NameLoc {
+    /// A listed standard name, by tag.
+    Standard(u8),
+    /// In the head, as it arrived (lowercase).
+    Head(Span),
+    /// In the store's lowercase copies.
+    Lower(Span),
+    /// An added `HeaderName`, by index in the store.
+    Stored(u32),
+}
+
+impl NameLoc {
+    /// The tag a lookup by a listed standard name scans for: the name's, or
+    /// [`name::CUSTOM_TAG`].
+    #[inline]
+    pub(crate) fn tag(self) -> u8 {
+        match self {
+            NameLoc::Standard(tag) => tag,
+            _ => name::CUSTOM_TAG,
+        }
+    }
+}
+
+/// Where a value is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ValueLoc {
+    /// In the head, checked when parsed.
+    Head(Span),
+    /// An added `HeaderValue`, by index in the store.
+    Stored(u32),
+}
+
+/// A stored header.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Entry {
+    pub(crate) name: NameLoc,
+    pub(crate) value: ValueLoc,
+}
+
+/// An added name or value.
+#[derive(Clone)]
+enum Stored {
+    Name(HeaderName),
+    Value(HeaderValue),
+    /// Moved out by [`Store::drain`].
+    Taken,
+}
+
+/// How many bytes of lowercase names a map keeps without an allocation.
+pub(crate) const LOWER_INLINE: usize = 24;
+
+/// The bytes behind a map's entries.
+#[derive(Clone, Default)]
+pub(crate) struct Store {
+    /// The parsed head; empty for a map built by appends.
+    pub(crate) head: Bytes,
+    /// Lowercase copies of the head's custom names that arrived with capitals.
+    lower: SmallVec<[u8; LOWER_INLINE]>,
+    /// Names and values added as `http` types.
+    stored: Vec<Stored>,
+}
+
+impl Store {
+    /// The store of a parsed `head`, with `lower` filled by [`Store::lower`].
+    pub(crate) fn parsed(head: Bytes, lower: SmallVec<[u8; LOWER_INLINE]>) -> Self {
+        Store {
+            head,
+            lower,
+            stored: Vec::new(),
+        }
+    }
+
+    /// The lowercase bytes of the name at `loc`.
+    #[inline]
+    pub(crate) fn name(&self, loc: NameLoc) -> &[u8] {
+        match loc {
+            NameLoc::Standard(tag) => name::text(tag),
+            NameLoc::Head(span) => span.of(&self.head),
+            NameLoc::Lower(span) => span.of(&self.lower),
+            NameLoc::Stored(i) => self.stored_name(i).as_str().as_bytes(),
+        }
+    }
+
+    fn stored_name(&self, i: u32) -> &HeaderName {
+        match &self.stored[i as usize] {
+            Stored::Name(name) => name,
+            _ => unreachable!("a name's index holds a name"),
+        }
+    }
+
+    /// The name at `loc` as text (names are ASCII tokens).
+    pub(crate) fn name_str(&self, loc: NameLoc) -> &str {
+        std::str::from_utf8(self.name(loc)).unwrap_or_default()
+    }
+
+    /// The value at `loc`.
+    #[inline]
+    pub(crate) fn value(&self, loc: ValueLoc) -> ValueRef<'_> {
+        match loc {
+            ValueLoc::Head(span) => ValueRef::in_head(span.of(&self.head), &self.head),
+            ValueLoc::Stored(i) => match &self.stored[i as usize] {
+                Stored::Value(value) => ValueRef::stored(value),
+                _ => unreachable!("a value's index holds a value"),
+            },
+        }
+    }
+
+    /// The name at `loc` as an `http` name.
+    pub(crate) fn header_name(&self, loc: NameLoc) -> HeaderName {
+        match loc {
+            NameLoc::Standard(tag) => name::constant(tag).clone(),
+            NameLoc::Stored(i) => self.stored_name(i).clone(),
+            _ => HeaderName::from_bytes(self.name(loc)).expect("a checked lowercase token"),
+        }
+    }
+
+    /// Adds the lowercase form of `bytes`, a custom name of the head with capitals, to what
+    /// will be the store's `lower`.
+    pub(crate) fn lower(lower: &mut SmallVec<[u8; LOWER_INLINE]>, bytes: &[u8]) -> NameLoc {
+        let start = lower.len();
+        lower.extend(bytes.iter().map(u8::to_ascii_lowercase));
+        NameLoc::Lower(Span::new(start, lower.len()))
+    }
+
+    /// Where an added `http` name goes: a listed one is a tag, any other is stored.
+    pub(crate) fn add_name(&mut self, name: HeaderName) -> NameLoc {
+        // By `http`'s index, not by text: `http` keeps every name it knows as its index.
+        match name.listed_tag() {
+            Some(tag) => NameLoc::Standard(tag),
+            None => NameLoc::Stored(self.push(Stored::Name(name))),
+        }
+    }
+
+    /// Stores an added value.
+    pub(crate) fn add_value(&mut self, value: HeaderValue) -> ValueLoc {
+        ValueLoc::Stored(self.push(Stored::Value(value)))
+    }
+
+    fn push(&mut self, item: Stored) -> u32 {
+        if self.stored.capacity() == 0 {
+            // A map that gets one added value usually gets several (a response's headers).
+            self.stored.reserve(crate::INLINE_HEADERS);
+        }
+        self.stored.push(item);
+        (self.stored.len() - 1) as u32
+    }
+
+    /// Frees what `entry` stored (it has already left `entries`) and returns its value.
+    pub(crate) fn release(&mut self, entry: Entry, entries: &mut [Entry]) -> HeaderValue {
+        let name = match entry.name {
+            NameLoc::Stored(i) => Some(i),
+            _ => None,
+        };
+        match entry.value {
+            ValueLoc::Head(span) => {
+                if let Some(i) = name {
+                    self.take(i, entries);
+                }
+                self.head_value(span)
+            }
+            ValueLoc::Stored(v) => {
+                // The higher index first: its removal moves only an item above both.
+                if let Some(i) = name.filter(|&i| i > v) {
+                    self.take(i, entries);
+                }
+                let value = self.take(v, entries);
+                if let Some(i) = name.filter(|&i| i < v) {
+                    self.take(i, entries);
+                }
+                match value {
+                    Stored::Value(value) => value,
+                    _ => unreachable!("a value's index holds a value"),
+                }
+            }
+        }
+    }
+
+    /// Takes stored item `i` out with `swap_remove`, repointing the entry of the item that moves.
+    fn take(&mut self, i: u32, entries: &mut [Entry]) -> Stored {
+        let last = (self.stored.len() - 1) as u32;
+        let item = self.stored.swap_remove(i as usize);
+        if i != last {
+            for entry in entries.iter_mut() {
+                if entry.name == NameLoc::Stored(last) {
+                    entry.name = NameLoc::Stored(i);
+                }
+                if entry.value == ValueLoc::Stored(last) {
+                    entry.value = ValueLoc::Stored(i);
+                }
+            }
+        }
+        item
+    }
+
+    /// Every entry of `entries`, in order, as `http` types: added names and values are moved
+    /// out, the head's are shared.
+    pub(crate) fn into_http(
+        mut self,
+        entries: impl Iterator<Item = Entry>,
+    ) -> impl Iterator<Item = (HeaderName, HeaderValue)> {
+        entries.map(move |entry| {
+            let name = match entry.name {
+                NameLoc::Stored(i) => match self.take_at(i) {
+                    Stored::Name(name) => name,
+                    _ => unreachable!("a name's index holds a name"),
+                },
+                loc => self.header_name(loc),
+            };
+            let value = match entry.value {
+                ValueLoc::Stored(i) => match self.take_at(i) {
+                    Stored::Value(value) => value,
+                    _ => unreachable!("a value's index holds a value"),
+                },
+                ValueLoc::Head(span) => self.head_value(span),
+            };
+            (name, value)
+        })
+    }
+
+    fn take_at(&mut self, i: u32) -> Stored {
+        std::mem::replace(&mut self.stored[i as usize], Stored::Taken)
+    }
+
+    /// The head's value at `span` as an `http` value, sharing the head's buffer.
+    fn head_value(&self, span: Span) -> HeaderValue {
+        from_head(self.head.slice(span.start as usize..span.end as usize))
+    }
+}
+
+/// A header value from a parsed head, which `parse` checked byte by byte.
+pub(crate) fn from_head(bytes: Bytes) -> HeaderValue {
+    HeaderValue::from_maybe_shared(bytes).expect("a value of a parsed head was checked")
+}

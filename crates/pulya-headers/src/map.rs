@@ -25,11 +25,50 @@ pub const INLINE_HEADERS: usize = 8;
 #[derive(Clone, Default)]
 pub struct HeaderMap {
     entries: SmallVec<[Entry; INLINE_HEADERS]>,
-    /// Beside each entry, its name's tag (`NameLoc::tag`): a lookup by one of the standard
-    /// names scans these bytes instead of the entries.
-    tags: SmallVec<[u8; INLINE_HEADERS]>,
+    /// The tags of the inline entries: a lookup by one of the standard names looks for its tag
+    /// here, eight entries at once.
+    tags: Tags,
     /// The bytes the entries point to.
     store: Store,
+}
+
+/// One tag byte per inline entry (`NameLoc::tag`), [`name::CUSTOM_TAG`] past the last, in one
+/// word: finding a tag is one zero-byte test.
+#[derive(Clone, Copy)]
+struct Tags(u64);
+
+impl Default for Tags {
+    fn default() -> Self {
+        Tags(u64::MAX)
+    }
+}
+
+const _: () = assert!(INLINE_HEADERS == 8 && name::CUSTOM_TAG == 0xff);
+
+impl Tags {
+    /// The tags of the first entries of `entries`.
+    fn of(entries: &[Entry]) -> Self {
+        let mut tags = Tags::default();
+        for (i, entry) in entries.iter().enumerate().take(INLINE_HEADERS) {
+            tags.set(i, entry.name.tag());
+        }
+        tags
+    }
+
+    /// Sets entry `i`'s tag, if it is an inline entry.
+    #[inline]
+    fn set(&mut self, i: usize, tag: u8) {
+        if i < INLINE_HEADERS {
+            let shift = 8 * i;
+            self.0 = self.0 & !(0xff << shift) | u64::from(tag) << shift;
+        }
+    }
+
+    /// The first inline entry with `tag` (never `CUSTOM_TAG`).
+    #[inline]
+    fn find(self, tag: u8) -> Option<usize> {
+        crate::scan::find_in_word(self.0, tag)
+    }
 }
 
 impl fmt::Debug for HeaderMap {
@@ -61,7 +100,7 @@ impl HeaderMap {
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
             entries: SmallVec::with_capacity(capacity),
-            tags: SmallVec::with_capacity(capacity),
+            tags: Tags::default(),
             store: Store::default(),
         }
     }
@@ -129,7 +168,7 @@ impl HeaderMap {
             while v_end > v_start && matches!(bytes[v_end - 1], b' ' | b'\t') {
                 v_end -= 1;
             }
-            map.tags.push(name.tag());
+            map.tags.set(map.entries.len(), name.tag());
             map.entries.push(Entry {
                 name,
                 value: ValueLoc::Head(Span::new(v_start, v_end)),
@@ -162,7 +201,7 @@ impl HeaderMap {
     fn is<K: Key>(&self, i: usize, key: &K, tag: Option<u8>) -> bool {
         match tag {
             // Every entry of a listed standard name carries its tag, and no other entry does.
-            Some(tag) => self.tags[i] == tag,
+            Some(tag) => self.entries[i].name == NameLoc::Standard(tag),
             None => key.matches_name(self.store.name(self.entries[i].name)),
         }
     }
@@ -172,9 +211,20 @@ impl HeaderMap {
     #[inline]
     fn position<K: Key>(&self, name: &K) -> Option<usize> {
         match name.listed_tag() {
-            Some(tag) => self.tags.iter().position(|&t| t == tag),
+            Some(tag) => self
+                .tags
+                .find(tag)
+                .or_else(|| self.position_past_inline(tag)),
             None => self.position_by_name(name),
         }
+    }
+
+    /// The first entry of the listed name `tag` past the inline ones.
+    #[inline(never)]
+    fn position_past_inline(&self, tag: u8) -> Option<usize> {
+        let past = self.entries.get(INLINE_HEADERS..)?;
+        let i = past.iter().position(|e| e.name == NameLoc::Standard(tag))?;
+        Some(INLINE_HEADERS + i)
     }
 
     #[inline(never)]
@@ -183,7 +233,7 @@ impl HeaderMap {
     }
 
     fn push(&mut self, name: NameLoc, value: ValueLoc) {
-        self.tags.push(name.tag());
+        self.tags.set(self.entries.len(), name.tag());
         self.entries.push(Entry { name, value });
     }
 
@@ -234,7 +284,6 @@ impl HeaderMap {
         let mut first = None;
         while i < self.len() {
             if self.is(i, &name, tag) {
-                self.tags.remove(i);
                 let entry = self.entries.remove(i);
                 let value = self.store.release(entry, &mut self.entries);
                 first.get_or_insert(value);
@@ -242,6 +291,7 @@ impl HeaderMap {
                 i += 1;
             }
         }
+        self.tags = Tags::of(&self.entries);
         first
     }
 
@@ -254,7 +304,7 @@ impl HeaderMap {
 
     /// Removes and yields every entry in insertion order.
     pub fn drain(&mut self) -> impl Iterator<Item = (HeaderName, HeaderValue)> + '_ {
-        self.tags.clear();
+        self.tags = Tags::default();
         let entries = std::mem::take(&mut self.entries);
         std::mem::take(&mut self.store).into_http(entries.into_iter())
     }

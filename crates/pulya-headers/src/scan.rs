@@ -39,6 +39,13 @@ pub(crate) fn find_byte(haystack: &[u8], needle: u8) -> Option<usize> {
     find(haystack, |word| below(word ^ pattern, 1), |b| b == needle)
 }
 
+/// The first byte of `word` (little-endian) that is `needle`.
+#[inline]
+pub(crate) fn find_in_word(word: u64, needle: u8) -> Option<usize> {
+    let found = below(word ^ (LOW * u64::from(needle)), 1);
+    (found != 0).then(|| (found.trailing_zeros() / 8) as usize)
+}
+
 /// The first control character (below 0x20, tab included) or DEL in `haystack`: where a header
 /// value ends (`\r`, `\n`), may go on (tab), or is invalid (any other).
 #[inline]
@@ -97,6 +104,18 @@ mod tests {
             for needle in [b'\n', b':', 0, 0xff, 0x7f] {
                 let plain = bytes.iter().position(|&b| b == needle);
                 assert_eq!(find_byte(bytes, needle), plain, "{bytes:?} {needle}");
+            }
+        });
+    }
+
+    #[test]
+    fn find_in_word_agrees_with_a_plain_scan() {
+        samples(|bytes| {
+            if let Ok(word) = <[u8; 8]>::try_from(bytes) {
+                for needle in [b'\n', 0, 0xff, 0x7f, 0x1f] {
+                    let plain = word.iter().position(|&b| b == needle);
+                    assert_eq!(find_in_word(u64::from_le_bytes(word), needle), plain);
+                }
             }
         });
     }

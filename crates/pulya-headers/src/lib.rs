@@ -7,8 +7,8 @@
 //!
 //! - Names are stored lowercase; standard names are `http::HeaderName` constants, so a lookup
 //!   by a constant compares a tag before any bytes. Lookups by `&str` ignore case.
-//! - Values are `http::HeaderValue`s: [`HeaderMap::parse`] slices them out of the raw request
-//!   bytes without copying.
+//! - [`HeaderMap::parse`] keeps the raw head and points into it: no value is copied. Values
+//!   added later are `http::HeaderValue`s. Lookups return a [`ValueRef`] either way.
 //! - Invalid names and values are refused with a [`HeaderError`], never stored.
 //! - Conversion with `http::HeaderMap` is lossless both ways, repeated names and order included.
 //!

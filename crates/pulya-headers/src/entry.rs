@@ -154,7 +154,8 @@ impl Store {
     /// will be the store's `lower`.
     pub(crate) fn lower(lower: &mut SmallVec<[u8; LOWER_INLINE]>, bytes: &[u8]) -> NameLoc {
         let start = lower.len();
-        lower.extend(bytes.iter().map(u8::to_ascii_lowercase));
+        lower.extend_from_slice(bytes);
+        lower[start..].make_ascii_lowercase();
         NameLoc::Lower(Span::new(start, lower.len()))
     }
 

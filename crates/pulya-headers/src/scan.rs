@@ -35,8 +35,17 @@ fn find(haystack: &[u8], flags: impl Fn(u64) -> u64, is: impl Fn(u8) -> bool) ->
 /// The first `needle` in `haystack`.
 #[inline]
 pub(crate) fn find_byte(haystack: &[u8], needle: u8) -> Option<usize> {
+    let (at, found) = sse2::find_byte(haystack, needle);
+    if found.is_some() {
+        return found;
+    }
     let pattern = LOW * u64::from(needle);
-    find(haystack, |word| below(word ^ pattern, 1), |b| b == needle)
+    let i = find(
+        &haystack[at..],
+        |word| below(word ^ pattern, 1),
+        |b| b == needle,
+    )?;
+    Some(at + i)
 }
 
 /// The first byte of `word` (little-endian) that is `needle`.
@@ -51,11 +60,85 @@ pub(crate) fn find_in_word(word: u64, needle: u8) -> Option<usize> {
 #[inline]
 pub(crate) fn find_control(haystack: &[u8]) -> Option<usize> {
     const DEL: u64 = LOW * 0x7f;
-    find(
-        haystack,
+    let (at, found) = sse2::find_control(haystack);
+    if found.is_some() {
+        return found;
+    }
+    let i = find(
+        &haystack[at..],
         |word| below(word, 0x20) | below(word ^ DEL, 1),
         |b| b < 0x20 || b == 0x7f,
-    )
+    )?;
+    Some(at + i)
+}
+
+/// The same searches sixteen bytes at a time, with SSE2 (part of every x86-64 processor), over
+/// the whole blocks of sixteen; the caller searches the rest a word at a time. Each returns where
+/// it stopped and what it found.
+#[cfg(target_arch = "x86_64")]
+#[allow(
+    unsafe_code,
+    reason = "unaligned SSE2 loads, measured faster for the header parse (docs/performance.md)"
+)]
+mod sse2 {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
+    };
+
+    /// The first byte of `haystack`'s whole blocks of sixteen for which `mask` (one bit per
+    /// byte, from `_mm_movemask_epi8`) of the block is set.
+    #[inline(always)]
+    fn find(haystack: &[u8], mask: impl Fn(*const __m128i) -> i32) -> (usize, Option<usize>) {
+        let mut at = 0;
+        while at + 16 <= haystack.len() {
+            // `at + 16 <= haystack.len()`: the block lies inside `haystack`.
+            let bits = mask(haystack[at..].as_ptr().cast());
+            if bits != 0 {
+                return (at, Some(at + bits.trailing_zeros() as usize));
+            }
+            at += 16;
+        }
+        (at, None)
+    }
+
+    #[inline]
+    pub(super) fn find_byte(haystack: &[u8], needle: u8) -> (usize, Option<usize>) {
+        find(haystack, |block| {
+            // SAFETY: `find` passes the address of sixteen bytes inside a slice; `loadu` reads
+            // them at any alignment. SSE2 is enabled on every x86-64 target.
+            unsafe {
+                let block = _mm_loadu_si128(block);
+                _mm_movemask_epi8(_mm_cmpeq_epi8(block, _mm_set1_epi8(needle as i8)))
+            }
+        })
+    }
+
+    #[inline]
+    pub(super) fn find_control(haystack: &[u8]) -> (usize, Option<usize>) {
+        find(haystack, |block| {
+            // SAFETY: as in `find_byte`.
+            unsafe {
+                let block = _mm_loadu_si128(block);
+                // A byte is below 0x20 when the smaller of it and 0x1f (unsigned) is itself.
+                let control = _mm_cmpeq_epi8(_mm_min_epu8(block, _mm_set1_epi8(0x1f)), block);
+                let del = _mm_cmpeq_epi8(block, _mm_set1_epi8(0x7f));
+                _mm_movemask_epi8(_mm_or_si128(control, del))
+            }
+        })
+    }
+}
+
+/// Elsewhere, nothing: the word loops search everything.
+#[cfg(not(target_arch = "x86_64"))]
+mod sse2 {
+    pub(super) fn find_byte(_: &[u8], _: u8) -> (usize, Option<usize>) {
+        (0, None)
+    }
+
+    pub(super) fn find_control(_: &[u8]) -> (usize, Option<usize>) {
+        (0, None)
+    }
 }
 
 /// The eight bytes of `bytes` from `at`, little-endian, zero past its end.

@@ -32,14 +32,14 @@ pub struct HeaderMap {
     store: Store,
 }
 
-/// One tag byte per inline entry (`NameLoc::tag`), [`name::CUSTOM_TAG`] past the last, in one
-/// word: finding a tag is one zero-byte test.
+/// One tag byte per inline entry (`NameLoc::tag`), [`name::CUSTOM_TAG`] past the last: read as
+/// one word, finding a tag is one zero-byte test.
 #[derive(Clone, Copy)]
-struct Tags(u64);
+struct Tags([u8; INLINE_HEADERS]);
 
 impl Default for Tags {
     fn default() -> Self {
-        Tags(u64::MAX)
+        Tags([name::CUSTOM_TAG; INLINE_HEADERS])
     }
 }
 
@@ -58,16 +58,15 @@ impl Tags {
     /// Sets entry `i`'s tag, if it is an inline entry.
     #[inline]
     fn set(&mut self, i: usize, tag: u8) {
-        if i < INLINE_HEADERS {
-            let shift = 8 * i;
-            self.0 = self.0 & !(0xff << shift) | u64::from(tag) << shift;
+        if let Some(slot) = self.0.get_mut(i) {
+            *slot = tag;
         }
     }
 
     /// The first inline entry with `tag` (never `CUSTOM_TAG`).
     #[inline]
     fn find(self, tag: u8) -> Option<usize> {
-        crate::scan::find_in_word(self.0, tag)
+        crate::scan::find_in_word(u64::from_le_bytes(self.0), tag)
     }
 }
 
@@ -152,8 +151,11 @@ impl HeaderMap {
                     break (bytes.len(), bytes.len());
                 };
                 let i = at + i;
+                // The usual end first.
+                if bytes.get(i..i + 2) == Some(b"\r\n") {
+                    break (i, i + 2);
+                }
                 match (bytes[i], bytes.get(i + 1)) {
-                    (b'\r', Some(b'\n')) => break (i, i + 2),
                     (b'\t', _) => at = i + 1,
                     (b'\n', _) => break (i, i + 1),
                     (b'\r', None) => break (i, i + 1),

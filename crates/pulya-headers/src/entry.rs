@@ -73,14 +73,6 @@ pub(crate) struct Entry {
     pub(crate) value: ValueLoc,
 }
 
-impl Entry {
-    /// A placeholder for the unused slots of an array of entries.
-    pub(crate) const EMPTY: Entry = Entry {
-        name: NameLoc::Standard(0),
-        value: ValueLoc::Head(Span { start: 0, end: 0 }),
-    };
-}
-
 /// An added name or value.
 #[derive(Clone)]
 enum Stored {

@@ -121,12 +121,7 @@ impl HeaderMap {
         if u32::try_from(raw.len()).is_err() {
             return Err(HeaderError::TooLarge { len: raw.len() });
         }
-        // The first entries go into a plain array (no spill test per push), the rest after
-        // them; the map is put together once, at the end.
-        let mut inline = [Entry::EMPTY; INLINE_HEADERS];
-        let mut tags = Tags::default();
-        let mut count = 0;
-        let mut more = Vec::new();
+        let mut map = HeaderMap::default();
         let mut lower = SmallVec::new();
         let bytes: &[u8] = &raw;
         let mut start = 0;
@@ -175,28 +170,15 @@ impl HeaderMap {
             while v_end > v_start && matches!(bytes[v_end - 1], b' ' | b'\t') {
                 v_end -= 1;
             }
-            let entry = Entry {
+            map.tags.set(map.entries.len(), name.tag());
+            map.entries.push(Entry {
                 name,
                 value: ValueLoc::Head(Span::new(v_start, v_end)),
-            };
-            match inline.get_mut(count) {
-                Some(slot) => *slot = entry,
-                None => more.push(entry),
-            }
-            tags.set(count, name.tag());
-            count += 1;
+            });
             start = next;
         }
-        let entries = if more.is_empty() {
-            SmallVec::from_buf_and_len(inline, count)
-        } else {
-            inline.into_iter().chain(more).collect()
-        };
-        Ok(HeaderMap {
-            entries,
-            tags,
-            store: Store::parsed(raw, lower),
-        })
+        map.store = Store::parsed(raw, lower);
+        Ok(map)
     }
 
     /// The number of entries (a name with two values counts twice).

@@ -8,15 +8,8 @@ use bytes::Bytes;
 use criterion::{Criterion, criterion_group, criterion_main};
 use http::header::{self, HeaderName, HeaderValue};
 
-/// Eight headers as a browser-like client sends them.
-const REQUEST: &[u8] = b"Host: localhost:3000\r\n\
-User-Agent: Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/120.0\r\n\
-Accept: text/html,application/xhtml+xml\r\n\
-Accept-Language: en-US,en;q=0.5\r\n\
-Accept-Encoding: gzip, deflate, br\r\n\
-Connection: keep-alive\r\n\
-Cookie: session=abc123; theme=dark\r\n\
-Sec-Fetch-Mode: navigate\r\n\r\n";
+/// Eight headers as a browser sends them.
+const REQUEST: &[u8] = pulya_benches::BROWSER_HEAD;
 
 /// The same parse as `pulya_headers::HeaderMap::parse`, into an `http::HeaderMap`: names through
 /// `HeaderName::from_bytes`, values sliced out of the buffer.

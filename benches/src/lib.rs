@@ -4,6 +4,17 @@
 include!("route_sets.rs");
 include!("payloads.rs");
 
+/// Eight request headers as a browser sends them (one custom name with capitals,
+/// `Sec-Fetch-Mode`), ended by the empty line: the `headers` benchmark's request.
+pub const BROWSER_HEAD: &[u8] = b"Host: localhost:3000\r\n\
+User-Agent: Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/120.0\r\n\
+Accept: text/html,application/xhtml+xml\r\n\
+Accept-Language: en-US,en;q=0.5\r\n\
+Accept-Encoding: gzip, deflate, br\r\n\
+Connection: keep-alive\r\n\
+Cookie: session=abc123; theme=dark\r\n\
+Sec-Fetch-Mode: navigate\r\n\r\n";
+
 /// gotap's `RouteTree100Routes`: 100 routes mixing static segments and parameters, 10 resources
 /// of 10 routes each, with a lookup path for each.
 pub fn route_tree_100() -> Vec<(String, String)> {

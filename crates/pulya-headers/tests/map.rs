@@ -130,3 +130,72 @@ fn zero_and_two_hundred_headers() {
     assert_eq!(drained.drain().count(), 200);
     assert!(drained.is_empty());
 }
+
+#[test]
+fn parse_edge_cases_of_line_ends_and_values() {
+    // Bare `\n` line ends, a tab inside and around a value, obs-text, and a last line without
+    // a line end whose `\r` is the last byte.
+    let map = HeaderMap::parse(Bytes::from_static(
+        b"X-A:\tone\ttwo \t\nX-B: caf\xc3\xa9\nX-C: last\r",
+    ))
+    .unwrap();
+    assert_eq!(map.get("x-a").unwrap(), "one\ttwo");
+    assert_eq!(map.get("x-b").unwrap().as_bytes(), "café".as_bytes());
+    assert!(map.get("x-b").unwrap().to_str().is_err());
+    assert_eq!(map.get("x-c").unwrap(), "last");
+    // A `\r` that does not end a line, DEL and NUL are refused.
+    for bad in [
+        &b"X-A: a\rb\r\n\r\n"[..],
+        b"X-A: a\x7fb\r\n\r\n",
+        b"X-A: a\0b\r\n\r\n",
+        b"X-A: a\r\r\n\r\n",
+    ] {
+        assert_eq!(
+            HeaderMap::parse(Bytes::copy_from_slice(bad)).unwrap_err(),
+            HeaderError::InvalidValue { name: "x-a".into() },
+            "{:?}",
+            bad.escape_ascii().to_string()
+        );
+    }
+    // Values long enough for the sixteen-byte searches, with the line end in every position of
+    // a block.
+    for len in 0..40 {
+        let value = "v".repeat(len);
+        let raw = format!(
+            "Host: {value}\r\nX-Long-Custom-Name-With-Capitals-Beyond-Thirty: {value}\r\n\r\n"
+        );
+        let map = HeaderMap::parse(Bytes::from(raw)).unwrap();
+        assert_eq!(map.host(), Some(value.as_str()));
+        assert_eq!(
+            map.get("x-long-custom-name-with-capitals-beyond-thirty")
+                .unwrap(),
+            value.as_str()
+        );
+    }
+}
+
+#[test]
+fn lookups_past_the_inline_entries_and_after_removals() {
+    // Twelve headers: the standard ones past the eighth are found too, before and after
+    // entries ahead of them are removed.
+    let mut raw = String::new();
+    for i in 0..8 {
+        raw.push_str(&format!("X-Pad-{i}: {i}\r\n"));
+    }
+    raw.push_str("Accept: a\r\nCookie: c1\r\nCookie: c2\r\nHost: h\r\n\r\n");
+    let mut map = HeaderMap::parse(Bytes::from(raw)).unwrap();
+    assert_eq!(map.len(), 12);
+    assert_eq!(map.accept(), Some("a"));
+    assert_eq!(map.cookies().collect::<Vec<_>>(), ["c1", "c2"]);
+    assert_eq!(map.host(), Some("h"));
+    for i in 0..8 {
+        assert!(map.remove(format!("x-pad-{i}").as_str()).is_some());
+    }
+    assert_eq!(map.len(), 4);
+    assert_eq!(map.accept(), Some("a"));
+    assert_eq!(map.remove(header::COOKIE), Some(v("c1")));
+    assert!(!map.contains_key(header::COOKIE));
+    assert_eq!(map.host(), Some("h"));
+    map.append(header::COOKIE, v("c3"));
+    assert_eq!(map.cookies().collect::<Vec<_>>(), ["c3"]);
+}

@@ -78,7 +78,7 @@ pub(crate) struct Entry {
 enum Stored {
     Name(HeaderName),
     Value(HeaderValue),
-    /// Moved out by [`Store::drain`].
+    /// Moved out by [`Store::into_http`].
     Taken,
 }
 

@@ -38,7 +38,8 @@ impl fmt::Display for HeaderError {
 
 impl std::error::Error for HeaderError {}
 
-/// A value that is not visible ASCII was read as text ([`ValueRef::to_str`](crate::ValueRef::to_str)).
+/// A value that is not visible ASCII was read as text
+/// ([`ValueRef::to_str`](crate::ValueRef::to_str)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ToStrError;
 

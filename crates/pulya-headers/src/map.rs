@@ -139,8 +139,8 @@ impl HeaderMap {
                 Read::Capitals => Store::lower(&mut lower, &bytes[start..colon]),
             };
             // The value: from after the colon and its spaces up to the control byte that ends
-            // the line (`\r\n` or `\n`), found eight bytes at a time; a tab is part of the
-            // value, any other control byte an error. Then trailing spaces are cut.
+            // the line (`\r\n` or `\n`), found sixteen or eight bytes at a time; a tab is part
+            // of the value, any other control byte an error. Then trailing spaces are cut.
             let mut v_start = colon + 1;
             while let Some(b' ' | b'\t') = bytes.get(v_start) {
                 v_start += 1;

@@ -23,8 +23,8 @@ pub(crate) fn read(head: &[u8], start: usize) -> Result<Option<(Read, usize)>, (
         b'\r' if head.get(start + 1) == Some(&b'\n') => return Ok(None),
         _ => {}
     }
-    // The colon first, eight bytes at a time. A line without one finds a later line's (or
-    // none): its line end is not a token byte, so the name fails the check.
+    // The colon first, sixteen or eight bytes at a time. A line without one finds a later
+    // line's (or none): its line end is not a token byte, so the name fails the check.
     let len = crate::scan::find_byte(&head[start..], b':').ok_or(())?;
     if let Some(tag) = recognise(head, start, len) {
         return Ok(Some((Read::Standard(tag), start + len)));
@@ -309,7 +309,7 @@ pub(crate) mod key {
         fn matches_name(&self, lowercase: &[u8]) -> bool;
 
         /// For a key that is one of the standard names the map keeps as constants, the tag its
-        /// entries carry (`Name::tag`); `None` to compare names instead.
+        /// entries carry (`NameLoc::tag`); `None` to compare names instead.
         #[inline]
         fn listed_tag(&self) -> Option<u8> {
             None

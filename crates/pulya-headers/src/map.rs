@@ -12,8 +12,8 @@ use crate::name::{self, Key, Read};
 use crate::scan::{find_byte, find_control};
 use crate::value::ValueRef;
 
-/// How many entries a map holds without a heap allocation. Chosen by the `headers` benchmark
-/// (docs/performance.md): requests carry 5 to 15 headers.
+/// How many entries a map keeps inline: a parsed map of up to this many headers needs no heap.
+/// Chosen by the `headers` benchmark (docs/performance.md): requests carry 5 to 15 headers.
 pub const INLINE_HEADERS: usize = 8;
 
 /// An ordered multimap from header names to values, searched linearly.
@@ -90,7 +90,9 @@ impl PartialEq for HeaderMap {
 impl Eq for HeaderMap {}
 
 impl HeaderMap {
-    /// An empty map. It allocates nothing until it holds more than [`INLINE_HEADERS`] entries.
+    /// An empty map. It allocates nothing until a header is added: added `http` names and values
+    /// are kept in one vector (reserved for eight), while the entries stay inline up to
+    /// [`INLINE_HEADERS`].
     pub fn new() -> Self {
         Self::default()
     }

@@ -7,49 +7,10 @@ use std::hint::black_box;
 use bytes::Bytes;
 use criterion::{Criterion, criterion_group, criterion_main};
 use http::header::{self, HeaderName, HeaderValue};
+use pulya_benches::http_header_map as parse_http;
 
 /// Eight headers as a browser sends them.
 const REQUEST: &[u8] = pulya_benches::BROWSER_HEAD;
-
-/// The same parse as `pulya_headers::HeaderMap::parse`, into an `http::HeaderMap`: names through
-/// `HeaderName::from_bytes`, values sliced out of the buffer.
-fn parse_http(raw: &Bytes) -> http::HeaderMap {
-    let mut map = http::HeaderMap::new();
-    let mut start = 0;
-    while start < raw.len() {
-        let end = raw[start..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(raw.len(), |i| start + i);
-        let content_end = if end > start && raw[end - 1] == b'\r' {
-            end - 1
-        } else {
-            end
-        };
-        if content_end == start {
-            break;
-        }
-        let colon = start
-            + raw[start..content_end]
-                .iter()
-                .position(|&b| b == b':')
-                .unwrap();
-        let name = HeaderName::from_bytes(&raw[start..colon]).unwrap();
-        let (mut vs, mut ve) = (colon + 1, content_end);
-        while vs < ve && matches!(raw[vs], b' ' | b'\t') {
-            vs += 1;
-        }
-        while ve > vs && matches!(raw[ve - 1], b' ' | b'\t') {
-            ve -= 1;
-        }
-        map.append(
-            name,
-            HeaderValue::from_maybe_shared(raw.slice(vs..ve)).unwrap(),
-        );
-        start = end + 1;
-    }
-    map
-}
 
 fn request(c: &mut Criterion) {
     let raw = Bytes::from_static(REQUEST);

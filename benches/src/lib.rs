@@ -15,6 +15,48 @@ Connection: keep-alive\r\n\
 Cookie: session=abc123; theme=dark\r\n\
 Sec-Fetch-Mode: navigate\r\n\r\n";
 
+/// The same parse as `pulya_headers::HeaderMap::parse`, into an `http::HeaderMap`: names
+/// through `HeaderName::from_bytes`, values sliced out of the buffer. The `http` side of the
+/// header benchmarks.
+pub fn http_header_map(raw: &bytes::Bytes) -> http::HeaderMap {
+    use http::header::{HeaderName, HeaderValue};
+    let mut map = http::HeaderMap::new();
+    let mut start = 0;
+    while start < raw.len() {
+        let end = raw[start..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(raw.len(), |i| start + i);
+        let content_end = if end > start && raw[end - 1] == b'\r' {
+            end - 1
+        } else {
+            end
+        };
+        if content_end == start {
+            break;
+        }
+        let colon = start
+            + raw[start..content_end]
+                .iter()
+                .position(|&b| b == b':')
+                .expect("a header line has a colon");
+        let name = HeaderName::from_bytes(&raw[start..colon]).expect("a valid name");
+        let (mut vs, mut ve) = (colon + 1, content_end);
+        while vs < ve && matches!(raw[vs], b' ' | b'\t') {
+            vs += 1;
+        }
+        while ve > vs && matches!(raw[ve - 1], b' ' | b'\t') {
+            ve -= 1;
+        }
+        map.append(
+            name,
+            HeaderValue::from_maybe_shared(raw.slice(vs..ve)).expect("a valid value"),
+        );
+        start = end + 1;
+    }
+    map
+}
+
 /// gotap's `RouteTree100Routes`: 100 routes mixing static segments and parameters, 10 resources
 /// of 10 routes each, with a lookup path for each.
 pub fn route_tree_100() -> Vec<(String, String)> {

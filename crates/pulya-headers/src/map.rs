@@ -9,7 +9,7 @@ use smallvec::SmallVec;
 use crate::entry::{Entry, NameLoc, Span, Store, ValueLoc};
 use crate::error::HeaderError;
 use crate::name::{self, Key, Read};
-use crate::scan::{find_byte, find_control};
+use crate::scan::{self, find_byte, find_control};
 use crate::value::ValueRef;
 
 /// How many entries a map keeps inline: a parsed map of up to this many headers needs no heap.
@@ -123,44 +123,45 @@ impl HeaderMap {
         if u32::try_from(raw.len()).is_err() {
             return Err(HeaderError::TooLarge { len: raw.len() });
         }
-        let mut map = HeaderMap::default();
+        let mut entries = SmallVec::new();
+        let mut tags = Tags::default();
         let mut lower = SmallVec::new();
         let bytes: &[u8] = &raw;
         let mut start = 0;
-        let mut line = 0;
         while start < bytes.len() {
-            line += 1;
-            let Some((read, colon)) =
-                name::read(bytes, start).map_err(|()| name_error(bytes, start, line))?
-            else {
+            // The first control byte of the line: its end, a tab in its value, or an error.
+            let (colon, first) = scan::line(bytes, start);
+            if first == start && matches!(bytes[start..], [b'\n', ..] | [b'\r', b'\n', ..]) {
                 break; // the empty line that ends the head
+            }
+            let read = if colon < first {
+                name::read(bytes, start, colon)
+            } else {
+                None // no colon before the line end, or a control byte in the name
+            };
+            let Some(read) = read else {
+                return Err(name_error(bytes, start));
             };
             let name = match read {
                 Read::Standard(tag) => NameLoc::Standard(tag),
                 Read::Lowercase => NameLoc::Head(Span::new(start, colon)),
                 Read::Capitals => Store::lower(&mut lower, &bytes[start..colon]),
             };
-            // The value: from after the colon and its spaces up to the control byte that ends
-            // the line (`\r\n` or `\n`), found sixteen or eight bytes at a time; a tab is part
-            // of the value, any other control byte an error. Then trailing spaces are cut.
-            let mut v_start = colon + 1;
-            while let Some(b' ' | b'\t') = bytes.get(v_start) {
-                v_start += 1;
-            }
-            let mut at = v_start;
+            // The value ends at `\r\n` or `\n`, past any tab; any other control byte is an
+            // error. Then the spaces around it are cut.
+            let mut at = first;
             let (mut v_end, next) = loop {
-                let Some(i) = find_control(&bytes[at..]) else {
-                    break (bytes.len(), bytes.len());
-                };
-                let i = at + i;
                 // The usual end first.
-                if bytes.get(i..i + 2) == Some(b"\r\n") {
-                    break (i, i + 2);
+                if bytes.get(at..at + 2) == Some(b"\r\n") {
+                    break (at, at + 2);
                 }
-                match (bytes[i], bytes.get(i + 1)) {
-                    (b'\t', _) => at = i + 1,
-                    (b'\n', _) => break (i, i + 1),
-                    (b'\r', None) => break (i, i + 1),
+                match (bytes.get(at), bytes.get(at + 1)) {
+                    (None, _) => break (at, at),
+                    (Some(b'\t'), _) => {
+                        at += 1;
+                        at = find_control(&bytes[at..]).map_or(bytes.len(), |i| at + i);
+                    }
+                    (Some(b'\n'), _) | (Some(b'\r'), None) => break (at, at + 1),
                     _ => {
                         let name = String::from_utf8_lossy(&bytes[start..colon]);
                         return Err(HeaderError::InvalidValue {
@@ -169,18 +170,26 @@ impl HeaderMap {
                     }
                 }
             };
-            while v_end > v_start && matches!(bytes[v_end - 1], b' ' | b'\t') {
+            let value = &bytes[..v_end];
+            let mut v_start = colon + 1;
+            while let Some(b' ' | b'\t') = value.get(v_start) {
+                v_start += 1;
+            }
+            while v_end > v_start && matches!(value[v_end - 1], b' ' | b'\t') {
                 v_end -= 1;
             }
-            map.tags.set(map.entries.len(), name.tag());
-            map.entries.push(Entry {
+            tags.set(entries.len(), name.tag());
+            entries.push(Entry {
                 name,
                 value: ValueLoc::Head(Span::new(v_start, v_end)),
             });
             start = next;
         }
-        map.store = Store::parsed(raw, lower);
-        Ok(map)
+        Ok(HeaderMap {
+            entries,
+            tags,
+            store: Store::parsed(raw, lower),
+        })
     }
 
     /// The number of entries (a name with two values counts twice).
@@ -365,7 +374,7 @@ impl HeaderMap {
 
 /// The error for the malformed name of the line at `start`: no colon before the line end, or a
 /// byte that is not a token character.
-fn name_error(bytes: &[u8], start: usize, line: usize) -> HeaderError {
+fn name_error(bytes: &[u8], start: usize) -> HeaderError {
     let end = find_byte(&bytes[start..], b'\n').map_or(bytes.len(), |i| start + i);
     let content = &bytes[start..end];
     let content = content.strip_suffix(b"\r").unwrap_or(content);
@@ -373,7 +382,9 @@ fn name_error(bytes: &[u8], start: usize, line: usize) -> HeaderError {
         Some(colon) => {
             HeaderError::InvalidName(String::from_utf8_lossy(&content[..colon]).into_owned())
         }
-        None => HeaderError::MissingColon { line },
+        None => HeaderError::MissingColon {
+            line: 1 + bytes[..start].iter().filter(|&&b| b == b'\n').count(),
+        },
     }
 }
 

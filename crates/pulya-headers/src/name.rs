@@ -13,27 +13,17 @@ pub(crate) enum Read {
     Capitals,
 }
 
-/// The name of the header line at `start` of `head`, and the index of the colon after it:
-/// `Ok(None)` at the empty line that ends a head, `Err(())` for an empty name or a byte that is
-/// not a token character (a line end before any colon among them).
+/// The name `head[start..colon]` of a header line: `None` if it is empty or has a byte that is
+/// not a token character.
 #[inline]
-pub(crate) fn read(head: &[u8], start: usize) -> Result<Option<(Read, usize)>, ()> {
-    match head[start] {
-        b'\n' => return Ok(None),
-        b'\r' if head.get(start + 1) == Some(&b'\n') => return Ok(None),
-        _ => {}
+pub(crate) fn read(head: &[u8], start: usize, colon: usize) -> Option<Read> {
+    if let Some(tag) = recognise(head, start, colon - start) {
+        return Some(Read::Standard(tag));
     }
-    // The colon first, sixteen or eight bytes at a time. A line without one finds a later
-    // line's (or none): its line end is not a token byte, so the name fails the check.
-    let len = crate::scan::find_byte(&head[start..], b':').ok_or(())?;
-    if let Some(tag) = recognise(head, start, len) {
-        return Ok(Some((Read::Standard(tag), start + len)));
-    }
-    let read = match check(&head[start..start + len]).ok_or(())? {
+    Some(match check(&head[start..colon])? {
         false => Read::Lowercase,
         true => Read::Capitals,
-    };
-    Ok(Some((read, start + len)))
+    })
 }
 
 /// The lowercase text of the listed name `tag`.

@@ -72,6 +72,25 @@ pub(crate) fn find_control(haystack: &[u8]) -> Option<usize> {
     Some(at + i)
 }
 
+/// Where the header line at `start` (`< head.len()`) of `head` ends, and where its name does:
+/// `(colon, end)`, with `end` the first control byte or DEL at or after `start` (`head.len()`
+/// if none) and `colon` the first colon at or after `start` when that lies before `end`, else
+/// an index at or past `end` (`usize::MAX` if none was looked for there).
+///
+/// One search for both, so that finding the next line waits only for this line's end, not
+/// for its colon: a name is token bytes, so the first control byte of a line is its end (or a
+/// tab inside its value, or an error, which the caller tells apart).
+#[inline]
+pub(crate) fn line(head: &[u8], start: usize) -> (usize, usize) {
+    if let Some(found) = sse2::line(head, start) {
+        return found;
+    }
+    let rest = &head[start..];
+    let end = find_control(rest).map_or(head.len(), |i| start + i);
+    let colon = find_byte(rest, b':').map_or(usize::MAX, |i| start + i);
+    (colon, end)
+}
+
 /// The same searches sixteen bytes at a time, with SSE2 (part of every x86-64 processor), over
 /// the whole blocks of sixteen; the caller searches the rest a word at a time. Each returns where
 /// it stopped and what it found.
@@ -114,17 +133,69 @@ mod sse2 {
         })
     }
 
+    /// The control bytes and DEL of a block, one bit per byte.
+    #[inline(always)]
+    fn controls(block: __m128i) -> i32 {
+        // SAFETY: operations on a value in registers; SSE2 is enabled on every x86-64 target.
+        unsafe {
+            // A byte is below 0x20 when the smaller of it and 0x1f (unsigned) is itself.
+            let control = _mm_cmpeq_epi8(_mm_min_epu8(block, _mm_set1_epi8(0x1f)), block);
+            let del = _mm_cmpeq_epi8(block, _mm_set1_epi8(0x7f));
+            _mm_movemask_epi8(_mm_or_si128(control, del))
+        }
+    }
+
+    /// [`super::line`] for a head of at least sixteen bytes (`None` for a shorter one). Each
+    /// block is sixteen bytes from `at`, or the head's last sixteen when fewer are left, with
+    /// the bits of the bytes before `at` shifted out. The colon is looked for in the first
+    /// block only (most names are shorter), else in the whole line once its end is known.
+    #[inline]
+    pub(super) fn line(head: &[u8], start: usize) -> Option<(usize, usize)> {
+        let last = head.len().checked_sub(16)?;
+        let block = |at: usize| {
+            let from = at.min(last);
+            // SAFETY: `from + 16 <= head.len()` (`from <= last`): the block lies inside `head`;
+            // `loadu` reads it at any alignment. SSE2 is enabled on every x86-64 target.
+            (
+                unsafe { _mm_loadu_si128(head[from..].as_ptr().cast()) },
+                at - from,
+            )
+        };
+        let (first, skip) = block(start);
+        // SAFETY: as in `controls`.
+        let colons =
+            unsafe { _mm_movemask_epi8(_mm_cmpeq_epi8(first, _mm_set1_epi8(b':' as i8))) >> skip };
+        let mut ends = controls(first) >> skip;
+        let mut at = start;
+        let mut step = 16 - skip;
+        while ends == 0 {
+            at += step;
+            if at >= head.len() {
+                at = head.len();
+                break;
+            }
+            let (next, skip) = block(at);
+            ends = controls(next) >> skip;
+            step = 16 - skip;
+        }
+        let end = if ends == 0 {
+            head.len()
+        } else {
+            at + ends.trailing_zeros() as usize
+        };
+        let colon = if colons != 0 {
+            start + colons.trailing_zeros() as usize
+        } else {
+            super::find_byte(&head[start..end], b':').map_or(usize::MAX, |i| start + i)
+        };
+        Some((colon, end))
+    }
+
     #[inline]
     pub(super) fn find_control(haystack: &[u8]) -> (usize, Option<usize>) {
         find(haystack, |block| {
             // SAFETY: as in `find_byte`.
-            unsafe {
-                let block = _mm_loadu_si128(block);
-                // A byte is below 0x20 when the smaller of it and 0x1f (unsigned) is itself.
-                let control = _mm_cmpeq_epi8(_mm_min_epu8(block, _mm_set1_epi8(0x1f)), block);
-                let del = _mm_cmpeq_epi8(block, _mm_set1_epi8(0x7f));
-                _mm_movemask_epi8(_mm_or_si128(control, del))
-            }
+            controls(unsafe { _mm_loadu_si128(block) })
         })
     }
 }
@@ -138,6 +209,10 @@ mod sse2 {
 
     pub(super) fn find_control(_: &[u8]) -> (usize, Option<usize>) {
         (0, None)
+    }
+
+    pub(super) fn line(_: &[u8], _: usize) -> Option<(usize, usize)> {
+        None
     }
 }
 
@@ -208,6 +283,33 @@ mod tests {
         samples(|bytes| {
             let plain = bytes.iter().position(|&b| b < 0x20 || b == 0x7f);
             assert_eq!(find_control(bytes), plain, "{bytes:?}");
+        });
+    }
+
+    #[test]
+    fn line_agrees_with_a_plain_scan() {
+        samples(|bytes| {
+            // The same strings with colons in place of one of their letters.
+            let colons: Vec<u8> = bytes
+                .iter()
+                .map(|&b| if b == b'a' { b':' } else { b })
+                .collect();
+            for head in [bytes, &colons[..]] {
+                for start in 0..head.len() {
+                    let rest = &head[start..];
+                    let end = rest
+                        .iter()
+                        .position(|&b| b < 0x20 || b == 0x7f)
+                        .map_or(head.len(), |i| start + i);
+                    let colon = rest.iter().position(|&b| b == b':').map(|i| start + i);
+                    let (found_colon, found_end) = line(head, start);
+                    assert_eq!(found_end, end, "{head:?} from {start}");
+                    match colon {
+                        Some(colon) if colon < end => assert_eq!(found_colon, colon),
+                        _ => assert!(found_colon >= end, "{head:?} from {start}"),
+                    }
+                }
+            }
         });
     }
 

@@ -175,6 +175,60 @@ fn parse_edge_cases_of_line_ends_and_values() {
 }
 
 #[test]
+fn parse_errors_name_the_line_and_the_bad_name() {
+    // A control byte or tab in a name, a line that starts with a lone `\r` or a tab, and the
+    // line number of a line without a colon after bare `\n` line ends.
+    for (raw, error) in [
+        (
+            &b"Ho\x01st: a\r\n\r\n"[..],
+            HeaderError::InvalidName("Ho\x01st".into()),
+        ),
+        (
+            b"Ho\tst: a\r\n\r\n",
+            HeaderError::InvalidName("Ho\tst".into()),
+        ),
+        (
+            b"\rHost: a\r\n\r\n",
+            HeaderError::InvalidName("\rHost".into()),
+        ),
+        (
+            b"\tHost: a\r\n\r\n",
+            HeaderError::InvalidName("\tHost".into()),
+        ),
+        (
+            b"A: 1\nB: 2\nno colon here at all\n\n",
+            HeaderError::MissingColon { line: 3 },
+        ),
+        (
+            b"A: 1\r\nno colon, no line end",
+            HeaderError::MissingColon { line: 2 },
+        ),
+    ] {
+        assert_eq!(
+            HeaderMap::parse(Bytes::from_static(raw)).unwrap_err(),
+            error,
+            "{}",
+            raw.escape_ascii()
+        );
+    }
+}
+
+#[test]
+fn parse_values_with_tabs_across_the_blocks() {
+    // Tabs and spaces at every position of the sixteen-byte blocks, inside and around values.
+    for len in 0..40 {
+        let value = format!("a{}b", "\t ".repeat(len / 2) + &"\t".repeat(len % 2));
+        let raw = format!("X-A: \t{value}\t \r\nUpgrade-Insecure-Requests:{value}\r\n\r\n");
+        let map = HeaderMap::parse(Bytes::from(raw)).unwrap();
+        assert_eq!(map.get("x-a").unwrap(), value.as_str());
+        assert_eq!(
+            map.get(&http::header::UPGRADE_INSECURE_REQUESTS).unwrap(),
+            value.as_str()
+        );
+    }
+}
+
+#[test]
 fn lookups_past_the_inline_entries_and_after_removals() {
     // Twelve headers: the standard ones past the eighth are found too, before and after
     // entries ahead of them are removed.

@@ -9,7 +9,11 @@ use smallvec::SmallVec;
 use crate::name::{self, key::Sealed};
 use crate::value::ValueRef;
 
-/// A range of a byte buffer. Heads are limited to `u32::MAX` bytes (`HeaderMap::parse`).
+/// The longest head a map parses, in bytes: a span's start keeps the kind of its location in
+/// the top two bits of its 32 ([`Entry`]).
+pub(crate) const MAX_HEAD: usize = (1 << 30) - 1;
+
+/// A range of a byte buffer of at most [`MAX_HEAD`] bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Span {
     start: u32,
@@ -17,7 +21,7 @@ pub(crate) struct Span {
 }
 
 impl Span {
-    /// `start..end`, which the caller has checked to fit in `u32`.
+    /// `start..end`, which the caller has checked to be at most [`MAX_HEAD`].
     #[inline]
     pub(crate) fn new(start: usize, end: usize) -> Self {
         Span {
@@ -55,6 +59,26 @@ impl NameLoc {
             _ => name::CUSTOM_TAG,
         }
     }
+
+    #[inline]
+    fn pack(self) -> Packed {
+        match self {
+            NameLoc::Head(span) => Packed::span(0, span),
+            NameLoc::Lower(span) => Packed::span(1, span),
+            NameLoc::Standard(tag) => Packed::other(2, u32::from(tag)),
+            NameLoc::Stored(i) => Packed::other(3, i),
+        }
+    }
+
+    #[inline]
+    fn unpack(packed: Packed) -> Self {
+        match packed.kind() {
+            0 => NameLoc::Head(packed.as_span()),
+            1 => NameLoc::Lower(packed.as_span()),
+            2 => NameLoc::Standard(packed.high() as u8),
+            _ => NameLoc::Stored(packed.high()),
+        }
+    }
 }
 
 /// Where a value is.
@@ -66,11 +90,90 @@ pub(crate) enum ValueLoc {
     Stored(u32),
 }
 
-/// A stored header.
+impl ValueLoc {
+    #[inline]
+    fn pack(self) -> Packed {
+        match self {
+            ValueLoc::Head(span) => Packed::span(0, span),
+            ValueLoc::Stored(i) => Packed::other(3, i),
+        }
+    }
+
+    #[inline]
+    fn unpack(packed: Packed) -> Self {
+        match packed.kind() {
+            0 => ValueLoc::Head(packed.as_span()),
+            _ => ValueLoc::Stored(packed.high()),
+        }
+    }
+}
+
+/// A location in eight bytes: the low half holds the kind of location in its top two bits and
+/// a span's start in the others; the high half a span's end, a tag or an index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Packed(u64);
+
+impl Packed {
+    #[inline]
+    fn span(kind: u32, span: Span) -> Self {
+        Packed(u64::from(kind << 30 | span.start) | u64::from(span.end) << 32)
+    }
+
+    #[inline]
+    fn other(kind: u32, high: u32) -> Self {
+        Packed(u64::from(kind << 30) | u64::from(high) << 32)
+    }
+
+    #[inline]
+    fn kind(self) -> u32 {
+        self.0 as u32 >> 30
+    }
+
+    #[inline]
+    fn high(self) -> u32 {
+        (self.0 >> 32) as u32
+    }
+
+    #[inline]
+    fn as_span(self) -> Span {
+        Span {
+            start: self.0 as u32 & ((1 << 30) - 1),
+            end: self.high(),
+        }
+    }
+}
+
+/// A stored header: where its name and its value are, sixteen bytes of plain data.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Entry {
-    pub(crate) name: NameLoc,
-    pub(crate) value: ValueLoc,
+    name: Packed,
+    value: Packed,
+}
+
+impl Entry {
+    #[inline]
+    pub(crate) fn new(name: NameLoc, value: ValueLoc) -> Self {
+        Entry {
+            name: name.pack(),
+            value: value.pack(),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn name(self) -> NameLoc {
+        NameLoc::unpack(self.name)
+    }
+
+    #[inline]
+    pub(crate) fn value(self) -> ValueLoc {
+        ValueLoc::unpack(self.value)
+    }
+
+    /// Whether the name is at `loc`: one compare.
+    #[inline]
+    pub(crate) fn has_name(self, loc: NameLoc) -> bool {
+        self.name == loc.pack()
+    }
 }
 
 /// An added name or value.
@@ -184,11 +287,11 @@ impl Store {
 
     /// Frees what `entry` stored (it has already left `entries`) and returns its value.
     pub(crate) fn release(&mut self, entry: Entry, entries: &mut [Entry]) -> HeaderValue {
-        let name = match entry.name {
+        let name = match entry.name() {
             NameLoc::Stored(i) => Some(i),
             _ => None,
         };
-        match entry.value {
+        match entry.value() {
             ValueLoc::Head(span) => {
                 if let Some(i) = name {
                     self.take(i, entries);
@@ -218,11 +321,11 @@ impl Store {
         let item = self.stored.swap_remove(i as usize);
         if i != last {
             for entry in entries.iter_mut() {
-                if entry.name == NameLoc::Stored(last) {
-                    entry.name = NameLoc::Stored(i);
+                if entry.has_name(NameLoc::Stored(last)) {
+                    entry.name = NameLoc::Stored(i).pack();
                 }
-                if entry.value == ValueLoc::Stored(last) {
-                    entry.value = ValueLoc::Stored(i);
+                if entry.value == ValueLoc::Stored(last).pack() {
+                    entry.value = ValueLoc::Stored(i).pack();
                 }
             }
         }
@@ -236,14 +339,14 @@ impl Store {
         entries: impl Iterator<Item = Entry>,
     ) -> impl Iterator<Item = (HeaderName, HeaderValue)> {
         entries.map(move |entry| {
-            let name = match entry.name {
+            let name = match entry.name() {
                 NameLoc::Stored(i) => match self.take_at(i) {
                     Stored::Name(name) => name,
                     _ => unreachable!("a name's index holds a name"),
                 },
                 loc => self.header_name(loc),
             };
-            let value = match entry.value {
+            let value = match entry.value() {
                 ValueLoc::Stored(i) => match self.take_at(i) {
                     Stored::Value(value) => value,
                     _ => unreachable!("a value's index holds a value"),

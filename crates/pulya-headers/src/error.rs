@@ -18,7 +18,7 @@ pub enum HeaderError {
         /// The line's number, from 1.
         line: usize,
     },
-    /// A raw header block of more than `u32::MAX` bytes.
+    /// A raw header block of a gibibyte or more.
     TooLarge {
         /// Its length.
         len: usize,

@@ -6,7 +6,7 @@ use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue};
 use smallvec::SmallVec;
 
-use crate::entry::{Entry, NameLoc, Span, Store, ValueLoc};
+use crate::entry::{Entry, MAX_HEAD, NameLoc, Span, Store, ValueLoc};
 use crate::error::HeaderError;
 use crate::name::{self, Key, Read};
 use crate::scan::{self, find_byte, find_control};
@@ -50,7 +50,7 @@ impl Tags {
     fn of(entries: &[Entry]) -> Self {
         let mut tags = Tags::default();
         for (i, entry) in entries.iter().enumerate().take(INLINE_HEADERS) {
-            tags.set(i, entry.name.tag());
+            tags.set(i, entry.name().tag());
         }
         tags
     }
@@ -120,7 +120,7 @@ impl HeaderMap {
     /// # Ok::<(), pulya_headers::HeaderError>(())
     /// ```
     pub fn parse(raw: Bytes) -> Result<Self, HeaderError> {
-        if u32::try_from(raw.len()).is_err() {
+        if raw.len() > MAX_HEAD {
             return Err(HeaderError::TooLarge { len: raw.len() });
         }
         let mut entries = SmallVec::new();
@@ -179,10 +179,7 @@ impl HeaderMap {
                 v_end -= 1;
             }
             tags.set(entries.len(), name.tag());
-            entries.push(Entry {
-                name,
-                value: ValueLoc::Head(Span::new(v_start, v_end)),
-            });
+            entries.push(Entry::new(name, ValueLoc::Head(Span::new(v_start, v_end))));
             start = next;
         }
         Ok(HeaderMap {
@@ -206,7 +203,7 @@ impl HeaderMap {
     #[inline(always)]
     pub fn get<K: Key>(&self, name: K) -> Option<ValueRef<'_>> {
         self.position(&name)
-            .map(|i| self.store.value(self.entries[i].value))
+            .map(|i| self.store.value(self.entries[i].value()))
     }
 
     /// Whether the entry at `i` has the name `key` (whose tag, if listed, is `tag`).
@@ -214,8 +211,8 @@ impl HeaderMap {
     fn is<K: Key>(&self, i: usize, key: &K, tag: Option<u8>) -> bool {
         match tag {
             // Every entry of a listed standard name carries its tag, and no other entry does.
-            Some(tag) => self.entries[i].name == NameLoc::Standard(tag),
-            None => key.matches_name(self.store.name(self.entries[i].name)),
+            Some(tag) => self.entries[i].has_name(NameLoc::Standard(tag)),
+            None => key.matches_name(self.store.name(self.entries[i].name())),
         }
     }
 
@@ -236,7 +233,9 @@ impl HeaderMap {
     #[inline(never)]
     fn position_past_inline(&self, tag: u8) -> Option<usize> {
         let past = self.entries.get(INLINE_HEADERS..)?;
-        let i = past.iter().position(|e| e.name == NameLoc::Standard(tag))?;
+        let i = past
+            .iter()
+            .position(|e| e.has_name(NameLoc::Standard(tag)))?;
         Some(INLINE_HEADERS + i)
     }
 
@@ -247,7 +246,7 @@ impl HeaderMap {
 
     fn push(&mut self, name: NameLoc, value: ValueLoc) {
         self.tags.set(self.entries.len(), name.tag());
-        self.entries.push(Entry { name, value });
+        self.entries.push(Entry::new(name, value));
     }
 
     /// Every value of `name`, in insertion order.
@@ -255,7 +254,7 @@ impl HeaderMap {
         let tag = name.listed_tag();
         (0..self.len())
             .filter(move |&i| self.is(i, &name, tag))
-            .map(|i| self.store.value(self.entries[i].value))
+            .map(|i| self.store.value(self.entries[i].value()))
     }
 
     /// Whether `name` has at least one value.
@@ -312,7 +311,7 @@ impl HeaderMap {
     pub fn iter(&self) -> impl Iterator<Item = (&str, ValueRef<'_>)> {
         self.entries
             .iter()
-            .map(|e| (self.store.name_str(e.name), self.store.value(e.value)))
+            .map(|e| (self.store.name_str(e.name()), self.store.value(e.value())))
     }
 
     /// Removes and yields every entry in insertion order.

@@ -165,23 +165,29 @@ mod sse2 {
         // SAFETY: as in `controls`.
         let colons =
             unsafe { _mm_movemask_epi8(_mm_cmpeq_epi8(first, _mm_set1_epi8(b':' as i8))) >> skip };
-        let mut ends = controls(first) >> skip;
-        let mut at = start;
-        let mut step = 16 - skip;
-        while ends == 0 {
-            at += step;
-            if at >= head.len() {
-                at = head.len();
-                break;
-            }
-            let (next, skip) = block(at);
-            ends = controls(next) >> skip;
-            step = 16 - skip;
-        }
-        let end = if ends == 0 {
-            head.len()
+        let ends = controls(first) >> skip;
+        let end = if ends != 0 {
+            start + ends.trailing_zeros() as usize
         } else {
-            at + ends.trailing_zeros() as usize
+            // Whole blocks, then the last one shifted.
+            let mut at = start + 16 - skip;
+            loop {
+                if at > last {
+                    let (block, skip) = block(at);
+                    let ends = controls(block) >> skip;
+                    break if ends != 0 {
+                        at + ends.trailing_zeros() as usize
+                    } else {
+                        head.len()
+                    };
+                }
+                // SAFETY: `at <= last`: the block lies inside `head`.
+                let ends = controls(unsafe { _mm_loadu_si128(head[at..].as_ptr().cast()) });
+                if ends != 0 {
+                    break at + ends.trailing_zeros() as usize;
+                }
+                at += 16;
+            }
         };
         let colon = if colons != 0 {
             start + colons.trailing_zeros() as usize

@@ -82,13 +82,25 @@ pub(crate) fn find_control(haystack: &[u8]) -> Option<usize> {
 /// tab inside its value, or an error, which the caller tells apart).
 #[inline]
 pub(crate) fn line(head: &[u8], start: usize) -> (usize, usize) {
-    if let Some(found) = sse2::line(head, start) {
-        return found;
+    match sse2::line(head, start) {
+        Some(found) => found,
+        None => line_by_words(head, start),
     }
+}
+
+/// [`line`] a word at a time: for short heads, and targets without SSE2.
+#[inline(never)]
+fn line_by_words(head: &[u8], start: usize) -> (usize, usize) {
     let rest = &head[start..];
     let end = find_control(rest).map_or(head.len(), |i| start + i);
-    let colon = find_byte(rest, b':').map_or(usize::MAX, |i| start + i);
-    (colon, end)
+    (colon_before(head, start, end), end)
+}
+
+/// The first colon of `head[start..end]`, else `usize::MAX`; out of line, as most names end in
+/// the first block, where [`line`] finds their colon.
+#[inline(never)]
+fn colon_before(head: &[u8], start: usize, end: usize) -> usize {
+    find_byte(&head[start..end], b':').map_or(usize::MAX, |i| start + i)
 }
 
 /// The same searches sixteen bytes at a time, with SSE2 (part of every x86-64 processor), over
@@ -192,7 +204,7 @@ mod sse2 {
         let colon = if colons != 0 {
             start + colons.trailing_zeros() as usize
         } else {
-            super::find_byte(&head[start..end], b':').map_or(usize::MAX, |i| start + i)
+            super::colon_before(head, start, end)
         };
         Some((colon, end))
     }

@@ -203,6 +203,8 @@ mod sse2 {
         };
         let colon = if colons != 0 {
             start + colons.trailing_zeros() as usize
+        } else if end < start + 16 - skip {
+            usize::MAX // the line ends in the first block, which has no colon
         } else {
             super::colon_before(head, start, end)
         };

@@ -130,12 +130,16 @@ impl HeaderMap {
         let mut start = 0;
         while start < bytes.len() {
             // The first control byte of the line: its end, a tab in its value, or an error.
-            let (colon, first) = scan::line(bytes, start);
+            let scan::Line {
+                end: first,
+                colon,
+                first: words,
+            } = scan::line(bytes, start);
             if first == start && matches!(bytes[start..], [b'\n', ..] | [b'\r', b'\n', ..]) {
                 break; // the empty line that ends the head
             }
             let read = if colon < first {
-                name::read(bytes, start, colon)
+                name::read(bytes, start, colon, words)
             } else {
                 None // no colon before the line end, or a control byte in the name
             };

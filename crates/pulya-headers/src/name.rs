@@ -14,10 +14,15 @@ pub(crate) enum Read {
 }
 
 /// The name `head[start..colon]` of a header line: `None` if it is empty or has a byte that is
-/// not a token character.
+/// not a token character. `first` is the line's first sixteen bytes, if the search read them.
 #[inline]
-pub(crate) fn read(head: &[u8], start: usize, colon: usize) -> Option<Read> {
-    if let Some(tag) = recognise(head, start, colon - start) {
+pub(crate) fn read(
+    head: &[u8],
+    start: usize,
+    colon: usize,
+    first: Option<[u64; 2]>,
+) -> Option<Read> {
+    if let Some(tag) = recognise(head, start, colon - start, first) {
         return Some(Read::Standard(tag));
     }
     Some(match check(&head[start..colon])? {
@@ -198,14 +203,21 @@ static PATTERNS: [Pattern; 64] = {
 
 /// The tag of the listed name at `head[start..start + len]`, in any case; `None` for any other
 /// name. Up to four word compares, no copy: a match also proves the name a valid token.
+/// `first` is the name's first sixteen bytes, if the caller has them: a name of up to sixteen
+/// bytes is then compared without reading the head again.
 #[inline]
-fn recognise(head: &[u8], start: usize, len: usize) -> Option<u8> {
+fn recognise(head: &[u8], start: usize, len: usize, first: Option<[u64; 2]>) -> Option<u8> {
     if len == 0 {
         return None;
     }
     let pattern = &PATTERNS[slot(len, head[start], head[start + len - 1])];
     if usize::from(pattern.len) != len {
         return None;
+    }
+    if let Some(words) = first.filter(|_| pattern.words <= 2) {
+        // Both words, without a branch: the second's `keep` is 0 for a name of one word.
+        let differ = |i: usize| (words[i] | pattern.case[i]) & pattern.keep[i] ^ pattern.text[i];
+        return (differ(0) | differ(1) == 0).then_some(pattern.tag);
     }
     for i in 0..usize::from(pattern.words) {
         let word = crate::scan::word_at(head, start + 8 * i);
@@ -219,7 +231,7 @@ fn recognise(head: &[u8], start: usize, len: usize) -> Option<u8> {
 /// The tag of a listed standard name, given in any case.
 #[cfg(test)]
 fn standard(name: &[u8]) -> Option<u8> {
-    recognise(name, 0, name.len())
+    recognise(name, 0, name.len(), None)
 }
 
 listed_names!(
@@ -363,6 +375,7 @@ impl key::Sealed for &String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scan::word_at;
 
     #[test]
     fn the_listed_names_are_the_recognised_ones_with_their_tags() {
@@ -395,10 +408,15 @@ mod tests {
                     assert_eq!(standard(&name), expected, "{:?}", name.escape_ascii());
                     let mut line = name.clone();
                     line.extend_from_slice(b": value\r\n\r\n");
-                    assert_eq!(recognise(&line, 0, name.len()), expected);
+                    assert_eq!(recognise(&line, 0, name.len(), None), expected);
+                    // From the line's first sixteen bytes, as the parse hands them over.
+                    let words = [word_at(&line, 0), word_at(&line, 8)];
+                    assert_eq!(recognise(&line, 0, name.len(), Some(words)), expected);
                     let mut shifted = b"x-a: 1\r\n".to_vec();
                     shifted.extend_from_slice(&line);
-                    assert_eq!(recognise(&shifted, 8, name.len()), expected);
+                    assert_eq!(recognise(&shifted, 8, name.len(), None), expected);
+                    let words = [word_at(&shifted, 8), word_at(&shifted, 16)];
+                    assert_eq!(recognise(&shifted, 8, name.len(), Some(words)), expected);
                 }
             }
             let upper = text.to_ascii_uppercase();

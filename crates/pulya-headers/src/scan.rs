@@ -72,16 +72,27 @@ pub(crate) fn find_control(haystack: &[u8]) -> Option<usize> {
     Some(at + i)
 }
 
-/// Where the header line at `start` (`< head.len()`) of `head` ends, and where its name does:
-/// `(colon, end)`, with `end` the first control byte or DEL at or after `start` (`head.len()`
-/// if none) and `colon` the first colon at or after `start` when that lies before `end`, else
-/// an index at or past `end` (`usize::MAX` if none was looked for there).
+/// What [`line`] finds of the header line at `start`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Line {
+    /// The first control byte or DEL at or after `start` (the head's length if none).
+    pub(crate) end: usize,
+    /// The first colon at or after `start` when that lies before `end`; else an index at or
+    /// past `end` (`usize::MAX` if none was looked for there).
+    pub(crate) colon: usize,
+    /// The line's first sixteen bytes as two little-endian words, when the search read them as
+    /// one block (not near the end of the head): a name of up to sixteen bytes is recognised
+    /// from them without reading the head again.
+    pub(crate) first: Option<[u64; 2]>,
+}
+
+/// Where the header line at `start` (`< head.len()`) of `head` ends, and where its name does.
 ///
 /// One search for both, so that finding the next line waits only for this line's end, not
 /// for its colon: a name is token bytes, so the first control byte of a line is its end (or a
 /// tab inside its value, or an error, which the caller tells apart).
 #[inline]
-pub(crate) fn line(head: &[u8], start: usize) -> (usize, usize) {
+pub(crate) fn line(head: &[u8], start: usize) -> Line {
     match sse2::line(head, start) {
         Some(found) => found,
         None => line_by_words(head, start),
@@ -90,10 +101,14 @@ pub(crate) fn line(head: &[u8], start: usize) -> (usize, usize) {
 
 /// [`line`] a word at a time: for short heads, and targets without SSE2.
 #[inline(never)]
-fn line_by_words(head: &[u8], start: usize) -> (usize, usize) {
+fn line_by_words(head: &[u8], start: usize) -> Line {
     let rest = &head[start..];
     let end = find_control(rest).map_or(head.len(), |i| start + i);
-    (colon_before(head, start, end), end)
+    Line {
+        end,
+        colon: colon_before(head, start, end),
+        first: None,
+    }
 }
 
 /// The first colon of `head[start..end]`, else `usize::MAX`; out of line, as most names end in
@@ -113,8 +128,8 @@ fn colon_before(head: &[u8], start: usize, end: usize) -> usize {
 )]
 mod sse2 {
     use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
-        _mm_set1_epi8,
+        __m128i, _mm_cmpeq_epi8, _mm_cvtsi128_si64, _mm_loadu_si128, _mm_min_epu8,
+        _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8, _mm_unpackhi_epi64,
     };
 
     /// The first byte of `haystack`'s whole blocks of sixteen for which `mask` (one bit per
@@ -162,7 +177,7 @@ mod sse2 {
     /// the bits of the bytes before `at` shifted out. The colon is looked for in the first
     /// block only (most names are shorter), else in the whole line once its end is known.
     #[inline]
-    pub(super) fn line(head: &[u8], start: usize) -> Option<(usize, usize)> {
+    pub(super) fn line(head: &[u8], start: usize) -> Option<super::Line> {
         let last = head.len().checked_sub(16)?;
         let block = |at: usize| {
             let from = at.min(last);
@@ -208,7 +223,14 @@ mod sse2 {
         } else {
             super::colon_before(head, start, end)
         };
-        Some((colon, end))
+        // SAFETY: as in `controls`.
+        let first = (skip == 0).then(|| unsafe {
+            [
+                _mm_cvtsi128_si64(first) as u64,
+                _mm_cvtsi128_si64(_mm_unpackhi_epi64(first, first)) as u64,
+            ]
+        });
+        Some(super::Line { end, colon, first })
     }
 
     #[inline]
@@ -231,7 +253,7 @@ mod sse2 {
         (0, None)
     }
 
-    pub(super) fn line(_: &[u8], _: usize) -> Option<(usize, usize)> {
+    pub(super) fn line(_: &[u8], _: usize) -> Option<super::Line> {
         None
     }
 }
@@ -322,11 +344,16 @@ mod tests {
                         .position(|&b| b < 0x20 || b == 0x7f)
                         .map_or(head.len(), |i| start + i);
                     let colon = rest.iter().position(|&b| b == b':').map(|i| start + i);
-                    let (found_colon, found_end) = line(head, start);
-                    assert_eq!(found_end, end, "{head:?} from {start}");
+                    let found = line(head, start);
+                    assert_eq!(found.end, end, "{head:?} from {start}");
                     match colon {
-                        Some(colon) if colon < end => assert_eq!(found_colon, colon),
-                        _ => assert!(found_colon >= end, "{head:?} from {start}"),
+                        Some(colon) if colon < end => assert_eq!(found.colon, colon),
+                        _ => assert!(found.colon >= end, "{head:?} from {start}"),
+                    }
+                    if let Some(words) = found.first {
+                        assert_eq!(words[0], word_at(head, start));
+                        assert_eq!(words[1], word_at(head, start + 8));
+                        assert!(start + 16 <= head.len());
                     }
                 }
             }

@@ -22,18 +22,19 @@ pub const INLINE_HEADERS: usize = 8;
 /// a name may have several values, kept in insertion order. A parsed map keeps its names and
 /// values as ranges of the head it was parsed from; values added later are `http::HeaderValue`s.
 /// Lookups return a [`ValueRef`] either way.
-// `repr(C)`, tags first: a lookup's first read is then at the start of the map, in the first
-// block that a copy of the map (its return from `parse`) writes; measured faster for build and
-// lookups than the compiler's order, which put the tags last (docs/performance.md).
+// `repr(C)`, the tags first, then the store with the head: a lookup's first reads are then near
+// the start of the map, in the first blocks that a copy of the map (its return from `parse`)
+// writes; measured faster for build and lookups than the compiler's order, which put the tags
+// last (docs/performance.md).
 #[derive(Clone, Default)]
 #[repr(C)]
 pub struct HeaderMap {
     /// The tags of the inline entries: a lookup by one of the standard names looks for its tag
     /// here, eight entries at once.
     tags: Tags,
-    entries: SmallVec<[Entry; INLINE_HEADERS]>,
     /// The bytes the entries point to.
     store: Store,
+    entries: SmallVec<[Entry; INLINE_HEADERS]>,
 }
 
 /// One tag byte per inline entry (`NameLoc::tag`), [`name::CUSTOM_TAG`] past the last: read as
@@ -113,6 +114,9 @@ impl HeaderMap {
     /// Parses a raw header block: `name: value` lines ended by `\r\n` (or `\n`), up to an empty
     /// line or the end. The map keeps `raw` and points into it: no value (nor lowercase custom
     /// name) is copied.
+    ///
+    /// A malformed line is a [`HeaderError`]; so is a block of 1 GiB or more
+    /// ([`HeaderError::TooLarge`]).
     ///
     /// ```
     /// use pulya_headers::HeaderMap;

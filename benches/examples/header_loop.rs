@@ -4,6 +4,9 @@
 //! - `header_loop pulya N` / `header_loop http N`: build the eight browser headers and look up
 //!   four, N times, with Pulya's map or `http::HeaderMap`; prints nanoseconds per iteration.
 //! - `header_loop parse N K`: parse only the first K of those headers, N times.
+//! - `header_loop ratio R`: both sides in R alternating rounds of about 20 ms each; prints each
+//!   side's median round and their ratio, which the machine's drift moves far less than runs
+//!   minutes apart.
 //!
 //! `cargo build --release -p pulya-benches --example header_loop`, then for instance
 //! `valgrind --tool=callgrind target/release/examples/header_loop pulya 10000` or
@@ -44,24 +47,47 @@ fn parse(raw: &Bytes) {
     black_box(map);
 }
 
-/// Runs `f` `n` times and prints the nanoseconds per run under `label`.
-fn time(label: &str, n: usize, mut f: impl FnMut(usize)) {
+/// Runs `f` `n` times and returns the nanoseconds per run.
+fn measure(n: usize, mut f: impl FnMut(usize)) -> f64 {
     let start = Instant::now();
     for i in 0..n {
         f(i);
     }
-    let ns = start.elapsed().as_nanos() as f64 / n as f64;
-    println!("{label}: {ns:.1} ns");
+    start.elapsed().as_nanos() as f64 / n as f64
+}
+
+/// Runs `f` `n` times and prints the nanoseconds per run under `label`.
+fn time(label: &str, n: usize, f: impl FnMut(usize)) {
+    println!("{label}: {:.1} ns", measure(n, f));
+}
+
+/// `rounds` alternating rounds of each side; the median round of each and their ratio.
+fn ratio(raw: &Bytes, rounds: usize) {
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        ours.push(measure(120_000, |_| pulya(raw)));
+        theirs.push(measure(40_000, |_| http(raw)));
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (ours, theirs) = (median(ours), median(theirs));
+    println!(
+        "pulya {ours:.1} ns, http {theirs:.1} ns: {:.3}× (medians of {rounds} rounds)",
+        ours / theirs
+    );
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let usage = "usage: header_loop pulya|http N, or header_loop parse N K";
+    let usage = "usage: header_loop pulya|http N, header_loop parse N K, or header_loop ratio R";
     let n: usize = args.get(2).and_then(|n| n.parse().ok()).expect(usage);
     let raw = Bytes::from_static(pulya_benches::BROWSER_HEAD);
     match args[1].as_str() {
         "pulya" => time("pulya", n, |_| pulya(&raw)),
         "http" => time("http", n, |_| http(&raw)),
+        "ratio" => ratio(&raw, n),
         "parse" => {
             let k: usize = args.get(3).and_then(|k| k.parse().ok()).expect(usage);
             let lines: Vec<&[u8]> = pulya_benches::BROWSER_HEAD

@@ -4,6 +4,8 @@
 //! - `header_loop pulya N` / `header_loop http N`: build the eight browser headers and look up
 //!   four, N times, with Pulya's map or `http::HeaderMap`; prints nanoseconds per iteration.
 //! - `header_loop parse N K`: parse only the first K of those headers, N times.
+//! - `header_loop fresh N`: what the four lookups cost after the parse: the build alone, with the
+//!   lookups on the new map, and with them on another map (not waiting for the new one).
 //! - `header_loop ratio R`: both sides in R alternating rounds of about 20 ms each; prints each
 //!   side's median round and their ratio, which the machine's drift moves far less than runs
 //!   minutes apart.
@@ -40,6 +42,18 @@ fn http(raw: &Bytes) {
     black_box(map);
 }
 
+/// The build and four lookups on another, older map: the lookups need not wait for the new one.
+#[inline(never)]
+fn pulya_other(raw: &Bytes, other: &pulya_headers::HeaderMap) {
+    let map = pulya_headers::HeaderMap::parse(black_box(raw.clone())).unwrap();
+    let other = black_box(other);
+    black_box(other.get(&header::HOST));
+    black_box(other.get(&header::ACCEPT));
+    black_box(other.get(&header::COOKIE));
+    black_box(other.get(&header::CONTENT_TYPE));
+    black_box(map);
+}
+
 /// The parse alone.
 #[inline(never)]
 fn parse(raw: &Bytes) {
@@ -61,6 +75,12 @@ fn time(label: &str, n: usize, f: impl FnMut(usize)) {
     println!("{label}: {:.1} ns", measure(n, f));
 }
 
+/// The middle value of `v`.
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
 /// `rounds` alternating rounds of each side; the median round of each and their ratio.
 fn ratio(raw: &Bytes, rounds: usize) {
     let (mut ours, mut theirs) = (Vec::new(), Vec::new());
@@ -68,10 +88,6 @@ fn ratio(raw: &Bytes, rounds: usize) {
         ours.push(measure(120_000, |_| pulya(raw)));
         theirs.push(measure(40_000, |_| http(raw)));
     }
-    let median = |mut v: Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
     let (ours, theirs) = (median(ours), median(theirs));
     println!(
         "pulya {ours:.1} ns, http {theirs:.1} ns: {:.3}× (medians of {rounds} rounds)",
@@ -79,15 +95,34 @@ fn ratio(raw: &Bytes, rounds: usize) {
     );
 }
 
+/// `rounds` alternating rounds of the build alone, with four lookups on the new map, and with
+/// them on another map; the median round of each.
+fn fresh(raw: &Bytes, rounds: usize) {
+    let other = pulya_headers::HeaderMap::parse(raw.clone()).unwrap();
+    let mut times = [(); 3].map(|()| Vec::new());
+    for _ in 0..rounds {
+        times[0].push(measure(120_000, |_| parse(raw)));
+        times[1].push(measure(120_000, |_| pulya(raw)));
+        times[2].push(measure(120_000, |_| pulya_other(raw, &other)));
+    }
+    let [build, on_it, on_other] = times.map(median);
+    println!(
+        "build {build:.1} ns, + 4 lookups on it {on_it:.1} ns, + 4 lookups on another map \
+         {on_other:.1} ns (medians of {rounds} rounds)"
+    );
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let usage = "usage: header_loop pulya|http N, header_loop parse N K, or header_loop ratio R";
+    let usage =
+        "usage: header_loop pulya|http|fresh N, header_loop parse N K, or header_loop ratio R";
     let n: usize = args.get(2).and_then(|n| n.parse().ok()).expect(usage);
     let raw = Bytes::from_static(pulya_benches::BROWSER_HEAD);
     match args[1].as_str() {
         "pulya" => time("pulya", n, |_| pulya(&raw)),
         "http" => time("http", n, |_| http(&raw)),
         "ratio" => ratio(&raw, n),
+        "fresh" => fresh(&raw, n),
         "parse" => {
             let k: usize = args.get(3).and_then(|k| k.parse().ok()).expect(usage);
             let lines: Vec<&[u8]> = pulya_benches::BROWSER_HEAD

@@ -4,8 +4,9 @@
 //! - `header_loop pulya N` / `header_loop http N`: build the eight browser headers and look up
 //!   four, N times, with Pulya's map or `http::HeaderMap`; prints nanoseconds per iteration.
 //! - `header_loop parse N K`: parse only the first K of those headers, N times.
-//! - `header_loop fresh N`: what the four lookups cost after the parse: the build alone, with the
-//!   lookups on the new map, and with them on another map (not waiting for the new one).
+//! - `header_loop fresh R`: what the four lookups cost after the parse: the build alone, with the
+//!   lookups on the new map, and with them on another map (not waiting for the new one), in R
+//!   alternating rounds; prints the median round of each.
 //! - `header_loop ratio R`: both sides in R alternating rounds of about 20 ms each; prints each
 //!   side's median round and their ratio, which the machine's drift moves far less than runs
 //!   minutes apart.
@@ -115,7 +116,7 @@ fn fresh(raw: &Bytes, rounds: usize) {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let usage =
-        "usage: header_loop pulya|http|fresh N, header_loop parse N K, or header_loop ratio R";
+        "usage: header_loop pulya|http N, header_loop parse N K, or header_loop ratio|fresh R";
     let n: usize = args.get(2).and_then(|n| n.parse().ok()).expect(usage);
     let raw = Bytes::from_static(pulya_benches::BROWSER_HEAD);
     match args[1].as_str() {

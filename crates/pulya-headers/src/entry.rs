@@ -60,6 +60,7 @@ impl NameLoc {
         }
     }
 
+    /// The location as one word ([`Packed`]).
     #[inline]
     fn pack(self) -> Packed {
         match self {
@@ -70,6 +71,7 @@ impl NameLoc {
         }
     }
 
+    /// The location that [`NameLoc::pack`] made `packed` from.
     #[inline]
     fn unpack(packed: Packed) -> Self {
         match packed.kind() {
@@ -91,6 +93,7 @@ pub(crate) enum ValueLoc {
 }
 
 impl ValueLoc {
+    /// The location as one word ([`Packed`]).
     #[inline]
     fn pack(self) -> Packed {
         match self {
@@ -99,6 +102,7 @@ impl ValueLoc {
         }
     }
 
+    /// The location that [`ValueLoc::pack`] made `packed` from.
     #[inline]
     fn unpack(packed: Packed) -> Self {
         match packed.kind() {
@@ -151,6 +155,7 @@ pub(crate) struct Entry {
 }
 
 impl Entry {
+    /// The entry of a name and a value at these locations.
     #[inline]
     pub(crate) fn new(name: NameLoc, value: ValueLoc) -> Self {
         Entry {
@@ -159,11 +164,13 @@ impl Entry {
         }
     }
 
+    /// Where the name is.
     #[inline]
     pub(crate) fn name(self) -> NameLoc {
         NameLoc::unpack(self.name)
     }
 
+    /// Where the value is.
     #[inline]
     pub(crate) fn value(self) -> ValueLoc {
         ValueLoc::unpack(self.value)
@@ -370,4 +377,43 @@ impl Store {
 /// A header value from a parsed head, which `parse` checked byte by byte.
 pub(crate) fn from_head(bytes: Bytes) -> HeaderValue {
     HeaderValue::from_maybe_shared(bytes).expect("a value of a parsed head was checked")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every kind of location comes back from its word as it went in, at the limits of its
+    /// fields.
+    #[test]
+    fn locations_round_trip_through_their_packed_words() {
+        let spans = [
+            Span::new(0, 0),
+            Span::new(3, 17),
+            Span::new(MAX_HEAD, MAX_HEAD),
+            Span::new(0, MAX_HEAD),
+        ];
+        let mut names = vec![
+            NameLoc::Standard(0),
+            NameLoc::Standard(name::CUSTOM_TAG - 1),
+            NameLoc::Stored(0),
+            NameLoc::Stored(u32::MAX),
+        ];
+        names.extend(
+            spans
+                .iter()
+                .flat_map(|&s| [NameLoc::Head(s), NameLoc::Lower(s)]),
+        );
+        let mut values = vec![ValueLoc::Stored(0), ValueLoc::Stored(u32::MAX)];
+        values.extend(spans.iter().map(|&s| ValueLoc::Head(s)));
+        for &name in &names {
+            for &value in &values {
+                let entry = Entry::new(name, value);
+                assert_eq!((entry.name(), entry.value()), (name, value));
+                for &other in &names {
+                    assert_eq!(entry.has_name(other), other == name);
+                }
+            }
+        }
+    }
 }

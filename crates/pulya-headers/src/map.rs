@@ -137,16 +137,16 @@ impl HeaderMap {
         let bytes: &[u8] = &raw;
         let mut start = 0;
         while start < bytes.len() {
-            // The first control byte of the line: its end, a tab in its value, or an error.
+            // `control`: the line's first control byte, its end, a tab in its value, or an error.
             let scan::Line {
-                end: first,
+                end: control,
                 colon,
                 first: words,
             } = scan::line(bytes, start);
-            if first == start && matches!(bytes[start..], [b'\n', ..] | [b'\r', b'\n', ..]) {
+            if control == start && matches!(bytes[start..], [b'\n', ..] | [b'\r', b'\n', ..]) {
                 break; // the empty line that ends the head
             }
-            let read = if colon < first {
+            let read = if colon < control {
                 name::read(bytes, start, colon, words)
             } else {
                 None // no colon before the line end, or a control byte in the name
@@ -161,7 +161,7 @@ impl HeaderMap {
             };
             // The value ends at `\r\n` or `\n`, past any tab; any other control byte is an
             // error. Then the spaces around it are cut.
-            let mut at = first;
+            let mut at = control;
             let (mut v_end, next) = loop {
                 // The usual end first.
                 if bytes.get(at..at + 2) == Some(b"\r\n") {

@@ -1,5 +1,5 @@
-//! Byte searches sixteen bytes at a time (SSE2 on x86-64) or eight (SWAR): the colon after a
-//! name, and the first byte that ends or spoils a value.
+//! Byte searches sixteen bytes at a time (SSE2 on x86-64) or eight (SWAR): a header line's end
+//! and colon in one pass ([`line`]), and the single searches behind it and the error paths.
 
 const LOW: u64 = 0x0101_0101_0101_0101;
 const HIGH: u64 = 0x8080_8080_8080_8080;
@@ -118,9 +118,10 @@ fn colon_before(head: &[u8], start: usize, end: usize) -> usize {
     find_byte(&head[start..end], b':').map_or(usize::MAX, |i| start + i)
 }
 
-/// The same searches sixteen bytes at a time, with SSE2 (part of every x86-64 processor), over
-/// the whole blocks of sixteen; the caller searches the rest a word at a time. Each returns where
-/// it stopped and what it found.
+/// The same searches sixteen bytes at a time, with SSE2 (part of every x86-64 processor).
+/// `find_byte` and `find_control` search the whole blocks of sixteen and return where they
+/// stopped and what they found, for the caller to search the rest a word at a time; `line` reads
+/// the head's last sixteen bytes, shifted, for the rest.
 #[cfg(target_arch = "x86_64")]
 #[allow(
     unsafe_code,

@@ -261,27 +261,11 @@ impl Store {
     }
 
     /// Adds the lowercase form of `bytes`, a custom name of the head with capitals, to what
-    /// will be the store's `lower`. `first`, the line's first sixteen bytes as two words, lets
-    /// a name of up to sixteen bytes be lowercased a word at a time and copied as one block.
-    pub(crate) fn lower(
-        lower: &mut SmallVec<[u8; LOWER_INLINE]>,
-        bytes: &[u8],
-        first: Option<[u64; 2]>,
-    ) -> NameLoc {
+    /// will be the store's `lower`.
+    pub(crate) fn lower(lower: &mut SmallVec<[u8; LOWER_INLINE]>, bytes: &[u8]) -> NameLoc {
         let start = lower.len();
-        match first {
-            Some(words) if bytes.len() <= 16 && lower.capacity() - start >= 16 => {
-                let mut block = [0; 16];
-                block[..8].copy_from_slice(&lowercase_word(words[0]).to_le_bytes());
-                block[8..].copy_from_slice(&lowercase_word(words[1]).to_le_bytes());
-                lower.extend_from_slice(&block);
-                lower.truncate(start + bytes.len());
-            }
-            _ => {
-                lower.extend_from_slice(bytes);
-                lower[start..].make_ascii_lowercase();
-            }
-        }
+        lower.extend_from_slice(bytes);
+        lower[start..].make_ascii_lowercase();
         NameLoc::Lower(Span::new(start, lower.len()))
     }
 
@@ -390,19 +374,6 @@ impl Store {
     }
 }
 
-/// `word` with its ASCII capitals lowercased, eight bytes at once; bytes from 0x80 up may come
-/// out changed (a checked name has none).
-#[inline]
-fn lowercase_word(word: u64) -> u64 {
-    const LOW: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // The high bit of each byte that is at least `c` (for bytes below 0x80): setting the high
-    // bit first keeps every subtraction inside its byte.
-    let at_least = |c: u8| ((word | HIGH) - LOW * u64::from(c)) & HIGH;
-    let capitals = at_least(b'A') & !at_least(b'Z' + 1);
-    word | capitals >> 2
-}
-
 /// A header value from a parsed head, which `parse` checked byte by byte.
 pub(crate) fn from_head(bytes: Bytes) -> HeaderValue {
     HeaderValue::from_maybe_shared(bytes).expect("a value of a parsed head was checked")
@@ -411,19 +382,6 @@ pub(crate) fn from_head(bytes: Bytes) -> HeaderValue {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn lowercase_word_lowercases_every_ascii_byte_in_every_position() {
-        for at in 0..8 {
-            for b in 0..0x80u8 {
-                let mut bytes = *b"Sec-Fetch-Mode-X";
-                bytes[at] = b;
-                let word = u64::from_le_bytes(bytes[..8].try_into().unwrap());
-                let lowered = lowercase_word(word).to_le_bytes();
-                assert_eq!(lowered[..], bytes[..8].to_ascii_lowercase()[..], "{b:#x} at {at}");
-            }
-        }
-    }
 
     /// Every kind of location comes back from its word as it went in, at the limits of its
     /// fields.

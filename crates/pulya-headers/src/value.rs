@@ -136,7 +136,7 @@ impl PartialEq<str> for ValueRef<'_> {
 
 impl PartialEq<&str> for ValueRef<'_> {
     fn eq(&self, other: &&str) -> bool {
-        self.bytes == other.as_bytes()
+        *self == **other
     }
 }
 
@@ -154,6 +154,6 @@ impl PartialEq<HeaderValue> for ValueRef<'_> {
 
 impl PartialEq<&HeaderValue> for ValueRef<'_> {
     fn eq(&self, other: &&HeaderValue) -> bool {
-        self.bytes == other.as_bytes()
+        *self == **other
     }
 }

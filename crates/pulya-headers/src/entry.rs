@@ -261,11 +261,26 @@ impl Store {
     }
 
     /// Adds the lowercase form of `bytes`, a custom name of the head with capitals, to what
-    /// will be the store's `lower`.
-    pub(crate) fn lower(lower: &mut SmallVec<[u8; LOWER_INLINE]>, bytes: &[u8]) -> NameLoc {
+    /// will be the store's `lower`; `lowered` is its first sixteen bytes already lowercased,
+    /// if the name is no longer.
+    pub(crate) fn lower(
+        lower: &mut SmallVec<[u8; LOWER_INLINE]>,
+        bytes: &[u8],
+        lowered: Option<[u64; 2]>,
+    ) -> NameLoc {
         let start = lower.len();
-        lower.extend_from_slice(bytes);
-        lower[start..].make_ascii_lowercase();
+        match lowered {
+            Some([a, b]) => {
+                let mut block = [0; 16];
+                block[..8].copy_from_slice(&a.to_le_bytes());
+                block[8..].copy_from_slice(&b.to_le_bytes());
+                lower.extend_from_slice(&block[..bytes.len()]);
+            }
+            None => {
+                lower.extend_from_slice(bytes);
+                lower[start..].make_ascii_lowercase();
+            }
+        }
         NameLoc::Lower(Span::new(start, lower.len()))
     }
 

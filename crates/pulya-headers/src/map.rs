@@ -157,7 +157,7 @@ impl HeaderMap {
             let name = match read {
                 Read::Standard(tag) => NameLoc::Standard(tag),
                 Read::Lowercase => NameLoc::Head(Span::new(start, colon)),
-                Read::Capitals => Store::lower(&mut lower, &bytes[start..colon]),
+                Read::Capitals(lowered) => Store::lower(&mut lower, &bytes[start..colon], lowered),
             };
             // The value ends at `\r\n` or `\n`, past any tab; any other control byte is an
             // error. Then the spaces around it are cut.

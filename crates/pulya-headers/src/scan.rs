@@ -129,8 +129,9 @@ fn colon_before(head: &[u8], start: usize, end: usize) -> usize {
 )]
 mod sse2 {
     use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_cvtsi128_si64, _mm_loadu_si128, _mm_min_epu8,
-        _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8, _mm_unpackhi_epi64,
+        __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_cvtsi128_si64,
+        _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_set_epi64x,
+        _mm_set1_epi8, _mm_unpackhi_epi64,
     };
 
     /// The first byte of `haystack`'s whole blocks of sixteen for which `mask` (one bit per
@@ -234,6 +235,41 @@ mod sse2 {
         Some(super::Line { end, colon, first })
     }
 
+    /// [`super::plain_name`] on the sixteen bytes at once.
+    #[inline]
+    pub(super) fn plain_name(words: [u64; 2], len: usize) -> Option<Option<[u64; 2]>> {
+        let all = (1i32 << len) - 1;
+        // SAFETY: as in `controls`.
+        unsafe {
+            let block = _mm_set_epi64x(words[1] as i64, words[0] as i64);
+            let within = |v, low: u8, high: u8| {
+                // Signed compares: bytes from 0x80 are negative, below any of the bounds.
+                _mm_and_si128(
+                    _mm_cmpgt_epi8(v, _mm_set1_epi8(low as i8 - 1)),
+                    _mm_cmplt_epi8(v, _mm_set1_epi8(high as i8 + 1)),
+                )
+            };
+            let case = _mm_set1_epi8(0x20);
+            let letters = within(_mm_or_si128(block, case), b'a', b'z');
+            let plain = _mm_or_si128(
+                _mm_or_si128(letters, within(block, b'0', b'9')),
+                _mm_cmpeq_epi8(block, _mm_set1_epi8(b'-' as i8)),
+            );
+            if _mm_movemask_epi8(plain) & all != all {
+                return None;
+            }
+            let small = _mm_cmpeq_epi8(_mm_and_si128(block, case), case);
+            if _mm_movemask_epi8(letters) & !_mm_movemask_epi8(small) & all == 0 {
+                return Some(None);
+            }
+            let lower = _mm_or_si128(block, _mm_and_si128(letters, case));
+            Some(Some([
+                _mm_cvtsi128_si64(lower) as u64,
+                _mm_cvtsi128_si64(_mm_unpackhi_epi64(lower, lower)) as u64,
+            ]))
+        }
+    }
+
     #[inline]
     pub(super) fn find_control(haystack: &[u8]) -> (usize, Option<usize>) {
         find(haystack, |block| {
@@ -257,6 +293,21 @@ mod sse2 {
     pub(super) fn line(_: &[u8], _: usize) -> Option<super::Line> {
         None
     }
+
+    pub(super) fn plain_name(_: [u64; 2], _: usize) -> Option<Option<[u64; 2]>> {
+        None
+    }
+}
+
+/// Whether the name of `len` bytes (1 to 16) that `words` (a line's first sixteen bytes,
+/// little-endian) begin with is all letters, digits and dashes, as most names are, and then
+/// whether it has capitals: `Some(None)` for a lowercase name, `Some(Some(words))` with the
+/// sixteen bytes lowercased for one with capitals, `None` for any other name, or where there is
+/// no SSE2.
+#[inline]
+pub(crate) fn plain_name(words: [u64; 2], len: usize) -> Option<Option<[u64; 2]>> {
+    debug_assert!((1..=16).contains(&len));
+    sse2::plain_name(words, len)
 }
 
 /// The eight bytes of `bytes` from `at`, little-endian, zero past its end.

@@ -192,8 +192,12 @@ enum Stored {
     Taken,
 }
 
-/// How many bytes of lowercase names a map keeps without an allocation.
-pub(crate) const LOWER_INLINE: usize = 24;
+/// How many blocks of lowercase names a map keeps without an allocation.
+pub(crate) const LOWER_INLINE: usize = 1;
+
+/// Lowercase copies of names, each from the start of a block of sixteen bytes: a name of up to
+/// sixteen bytes is added as one block, in one write.
+pub(crate) type Lowercase = SmallVec<[[u8; 16]; LOWER_INLINE]>;
 
 /// The bytes behind a map's entries.
 #[derive(Clone, Default)]
@@ -201,14 +205,14 @@ pub(crate) struct Store {
     /// The parsed head; empty for a map built by appends.
     pub(crate) head: Bytes,
     /// Lowercase copies of the head's custom names that arrived with capitals.
-    lower: SmallVec<[u8; LOWER_INLINE]>,
+    lower: Lowercase,
     /// Names and values added as `http` types.
     stored: Vec<Stored>,
 }
 
 impl Store {
     /// The store of a parsed `head`, with `lower` filled by [`Store::lower`].
-    pub(crate) fn parsed(head: Bytes, lower: SmallVec<[u8; LOWER_INLINE]>) -> Self {
+    pub(crate) fn parsed(head: Bytes, lower: Lowercase) -> Self {
         Store {
             head,
             lower,
@@ -222,7 +226,7 @@ impl Store {
         match loc {
             NameLoc::Standard(tag) => name::text(tag),
             NameLoc::Head(span) => span.of(&self.head),
-            NameLoc::Lower(span) => span.of(&self.lower),
+            NameLoc::Lower(span) => span.of(self.lower.as_flattened()),
             NameLoc::Stored(i) => self.stored_name(i).as_str().as_bytes(),
         }
     }
@@ -263,25 +267,25 @@ impl Store {
     /// Adds the lowercase form of `bytes`, a custom name of the head with capitals, to what
     /// will be the store's `lower`; `lowered` is its first sixteen bytes already lowercased,
     /// if the name is no longer.
-    pub(crate) fn lower(
-        lower: &mut SmallVec<[u8; LOWER_INLINE]>,
-        bytes: &[u8],
-        lowered: Option<[u64; 2]>,
-    ) -> NameLoc {
-        let start = lower.len();
+    pub(crate) fn lower(lower: &mut Lowercase, bytes: &[u8], lowered: Option<[u64; 2]>) -> NameLoc {
+        let start = lower.len() * 16;
         match lowered {
             Some([a, b]) => {
                 let mut block = [0; 16];
                 block[..8].copy_from_slice(&a.to_le_bytes());
                 block[8..].copy_from_slice(&b.to_le_bytes());
-                lower.extend_from_slice(&block[..bytes.len()]);
+                lower.push(block);
             }
             None => {
-                lower.extend_from_slice(bytes);
-                lower[start..].make_ascii_lowercase();
+                for chunk in bytes.chunks(16) {
+                    let mut block = [0; 16];
+                    block[..chunk.len()].copy_from_slice(chunk);
+                    block.make_ascii_lowercase();
+                    lower.push(block);
+                }
             }
         }
-        NameLoc::Lower(Span::new(start, lower.len()))
+        NameLoc::Lower(Span::new(start, start + bytes.len()))
     }
 
     /// Where an added `http` name goes: a listed one is a tag, any other is stored.

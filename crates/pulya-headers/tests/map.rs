@@ -214,6 +214,43 @@ fn parse_errors_name_the_line_and_the_bad_name() {
 }
 
 #[test]
+fn parse_keeps_custom_names_with_capitals_in_lowercase() {
+    // Names of every length up to forty, with capitals, among lowercase and listed ones: the
+    // first one is the only one that fits the inline lowercase buffer, and the last lines of
+    // the head have no sixteen bytes after their start.
+    for tail in ["", "X-Y: 1\r\n"] {
+        let names: Vec<String> = (1..=40)
+            .map(|len| {
+                let mut name = String::from("X");
+                name.extend((1..len).map(|i| if i % 3 == 0 { '-' } else { 'Q' }));
+                name
+            })
+            .collect();
+        let mut raw = String::new();
+        for (i, name) in names.iter().enumerate() {
+            raw.push_str(&format!("{name}: {i}\r\nx-low-{i}: {i}\r\nHost: {i}\r\n"));
+        }
+        raw.push_str(tail);
+        let map = HeaderMap::parse(Bytes::from(raw)).unwrap();
+        let mut seen = map.iter();
+        for (i, name) in names.iter().enumerate() {
+            let lower = name.to_ascii_lowercase();
+            let (got, value) = seen.next().unwrap();
+            assert_eq!(
+                (got, value.to_str().unwrap()),
+                (lower.as_str(), &*i.to_string())
+            );
+            assert_eq!(seen.next().unwrap().0, format!("x-low-{i}"));
+            assert_eq!(seen.next().unwrap().0, "host");
+            assert_eq!(map.get(name.as_str()).unwrap(), &*i.to_string());
+            assert_eq!(map.get(lower.as_str()).unwrap(), &*i.to_string());
+        }
+        let http: http::HeaderMap = map.clone().into();
+        assert_eq!(HeaderMap::from(http), map);
+    }
+}
+
+#[test]
 fn parse_values_with_tabs_across_the_blocks() {
     // Tabs and spaces at every position of the sixteen-byte blocks, inside and around values.
     for len in 0..40 {

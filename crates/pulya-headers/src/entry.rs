@@ -2,6 +2,8 @@
 //! bytes live in a [`Store`]: the parsed head, lowercase copies of its names with capitals, and
 //! what was added as `http` types. Moving, cloning or dropping entries costs no per-entry work.
 
+use std::mem::ManuallyDrop;
+
 use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue};
 use smallvec::SmallVec;
@@ -206,8 +208,19 @@ pub(crate) struct Store {
     pub(crate) head: Bytes,
     /// Lowercase copies of the head's custom names that arrived with capitals.
     lower: Lowercase,
-    /// Names and values added as `http` types.
-    stored: Vec<Stored>,
+    /// Names and values added as `http` types. Dropped by `Store`'s `Drop`, which calls the
+    /// vector's drop only when it has allocated: a parsed map has nothing stored, and the call
+    /// cost more than the rest of its drop.
+    stored: ManuallyDrop<Vec<Stored>>,
+}
+
+impl Drop for Store {
+    #[inline]
+    fn drop(&mut self) {
+        if self.stored.capacity() != 0 {
+            drop(ManuallyDrop::into_inner(std::mem::take(&mut self.stored)));
+        }
+    }
 }
 
 impl Store {
@@ -216,7 +229,7 @@ impl Store {
         Store {
             head,
             lower,
-            stored: Vec::new(),
+            stored: ManuallyDrop::default(),
         }
     }
 

@@ -290,3 +290,40 @@ fn lookups_past_the_inline_entries_and_after_removals() {
     map.append(header::COOKIE, v("c3"));
     assert_eq!(map.cookies().collect::<Vec<_>>(), ["c3"]);
 }
+
+#[test]
+fn added_names_and_values_are_freed_with_the_map() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Counts its drops: the bytes of a value that the map must free.
+    struct Owner(Arc<AtomicUsize>);
+    impl AsRef<[u8]> for Owner {
+        fn as_ref(&self) -> &[u8] {
+            b"value"
+        }
+    }
+    impl Drop for Owner {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    let drops = Arc::new(AtomicUsize::new(0));
+    let value = || {
+        let bytes = Bytes::from_owner(Owner(drops.clone()));
+        HeaderValue::from_maybe_shared(bytes).unwrap()
+    };
+    let mut map = HeaderMap::parse(Bytes::from_static(b"Host: a\r\n\r\n")).unwrap();
+    map.append(HeaderName::from_static("x-a"), value());
+    map.append(header::ACCEPT, value());
+    let copy = map.clone();
+    drop(map);
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        0,
+        "the clone shares the values"
+    );
+    drop(copy);
+    assert_eq!(drops.load(Ordering::SeqCst), 2);
+}

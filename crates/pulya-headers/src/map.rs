@@ -233,10 +233,12 @@ impl HeaderMap {
     #[inline]
     fn position<K: Key>(&self, name: &K) -> Option<usize> {
         match name.listed_tag() {
-            Some(tag) => self
-                .tags
-                .find(tag)
-                .or_else(|| self.position_past_inline(tag)),
+            Some(tag) => self.tags.find(tag).or_else(|| {
+                // Tested here, so that a missing name in a small map makes no call.
+                (self.entries.len() > INLINE_HEADERS)
+                    .then(|| self.position_past_inline(tag))
+                    .flatten()
+            }),
             None => self.position_by_name(name),
         }
     }

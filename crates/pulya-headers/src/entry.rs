@@ -284,6 +284,7 @@ impl Store {
         let start = lower.len() * 16;
         match lowered {
             Some([a, b]) => {
+                debug_assert!(bytes.len() <= 16, "a lowered block holds a whole name");
                 let mut block = [0; 16];
                 block[..8].copy_from_slice(&a.to_le_bytes());
                 block[8..].copy_from_slice(&b.to_le_bytes());

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use criterion::{Criterion, criterion_group, criterion_main};
 use pulya_app::extract::{Path, Query};
 use pulya_app::middleware::from_fn;
-use pulya_app::{App, AppService, Json, Next, Request, RequestBody};
+use pulya_app::{App, AppService, Body, Json, Next, Request};
 use serde::{Deserialize, Serialize};
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -23,7 +23,7 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 fn get(uri: &str) -> Request {
-    http::Request::get(uri).body(RequestBody::empty()).unwrap()
+    http::Request::get(uri).body(Body::empty()).unwrap()
 }
 
 #[derive(Deserialize)]
@@ -123,7 +123,7 @@ fn requests(c: &mut Criterion) {
         b.iter(|| {
             let req = http::Request::post("/sales")
                 .header("content-type", "application/json")
-                .body(RequestBody::from(pulya_app::Body::full(sale.clone())))
+                .body(Body::full(sale.clone()))
                 .unwrap();
             black_box(rt.block_on(app.call(req)))
         })

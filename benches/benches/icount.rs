@@ -177,7 +177,7 @@ fn app() -> (tokio::runtime::Runtime, AppService) {
 
 fn get(path: &'static str) -> pulya_app::Request {
     http::Request::get(path)
-        .body(pulya_app::RequestBody::empty())
+        .body(pulya_app::Body::empty())
         .unwrap()
 }
 

@@ -63,7 +63,7 @@ fuzz_target!(|input: Input| {
         .method(method)
         .uri(uri)
         .header("content-type", "application/x-www-form-urlencoded")
-        .body(pulya_app::RequestBody::from(pulya_app::Body::full(input.body)))
+        .body(pulya_app::Body::full(input.body))
         .unwrap();
     let (runtime, app) = app();
     let res = runtime.block_on(app.call(req));

@@ -1,91 +1,228 @@
-//! The app: routes, state, settings and middleware, built once into an immutable [`AppService`].
+//! The app under construction: routes, groups, middleware at each level, state and settings,
+//! built once into an immutable [`AppService`].
 
-use std::any::{Any, TypeId};
 use std::fmt;
-use std::future::Future;
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
-use http::{HeaderValue, Method, StatusCode, header};
-use http_body::Body as _;
-use pulya_responses::negotiate::prefers_html;
-use pulya_responses::{Body, ErrorPages, ErrorResponse, IntoResponse, JsonCodec, Response};
-use pulya_routing::{InsertError, MatchError, Route, Router, TrailingSlash, join_paths};
+use http::Method;
+use pulya_core::{AppData, Endpoint, Middleware};
+use pulya_responses::{ErrorPages, JsonCodec, JsonConfig};
+use pulya_routing::{
+    Constraints, InsertError, OnInvalid, ParamRule, Router, TrailingSlash, join_paths,
+};
 
-use crate::context::{PathParams, Shared};
-use crate::handler::{BoxFuture, BoxedHandler, Handler, boxed};
-use crate::middleware::{Middleware, Next};
+use crate::handler::{Handler, HandlerEndpoint};
+use crate::routing::{RouteEntry, Routing};
+use crate::service::AppService;
 use crate::test_client::TestClient;
-use crate::{Request, RequestContext};
 
 /// The default limit of body extractors: 2 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
+/// A middleware with its priority and the order it was added in, sorted at build.
+#[derive(Clone)]
+struct Ordered {
+    priority: i32,
+    middleware: Arc<dyn Middleware>,
+}
+
+/// Sorts by priority, lower first (outermost); equal priorities keep their order. The sort is
+/// stable, so the order of `list` (outer levels first, then insertion order) breaks ties.
+fn sorted(mut list: Vec<Ordered>) -> Vec<Arc<dyn Middleware>> {
+    list.sort_by_key(|m| m.priority);
+    list.into_iter().map(|m| m.middleware).collect()
+}
+
 struct RouteDef {
     method: Method,
     path: String,
-    handler: BoxedHandler,
+    endpoint: Box<dyn Endpoint>,
+    /// The route's own middleware and, once its groups are closed, theirs before it.
+    middleware: Vec<Ordered>,
+    constraints: Constraints,
 }
 
-/// The route-registering methods, shared by [`App`] and [`Group`].
+/// A mistake in an app's configuration, found by [`App::build`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BuildProblem {
+    /// A route that the router refused (a conflict, a duplicate, a malformed path).
+    Route(InsertError),
+    /// A route-level call (`route_middleware`, `constrain`, `on_invalid`) made before any route
+    /// was registered on the app or group; it names the call.
+    NoRouteYet(&'static str),
+}
+
+impl fmt::Display for BuildProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildProblem::Route(err) => err.fmt(f),
+            BuildProblem::NoRouteYet(call) => write!(
+                f,
+                "`{call}` applies to the route registered just before it, but there is none"
+            ),
+        }
+    }
+}
+
+/// The route-registering and route-configuring methods, shared by [`App`] and [`Group`].
 macro_rules! route_methods {
     () => {
         /// Registers `handler` for `method` on `path` (matchit syntax: `{param}`, `{*rest}`).
         /// Conflicts are reported by [`App::build`].
-        pub fn route<H: Handler<T>, T>(mut self, method: Method, path: &str, handler: H) -> Self {
+        pub fn route<H: Handler<T>, T: 'static>(
+            self,
+            method: Method,
+            path: &str,
+            handler: H,
+        ) -> Self {
+            self.route_endpoint(method, path, HandlerEndpoint::new(handler))
+        }
+
+        /// Registers any [`Endpoint`] (a service that answers requests, such as static files)
+        /// for `method` on `path`.
+        pub fn route_endpoint(
+            mut self,
+            method: Method,
+            path: &str,
+            endpoint: impl Endpoint,
+        ) -> Self {
             let path = join_paths(&self.prefix, path);
             self.routes.push(RouteDef {
                 method,
                 path,
-                handler: boxed(handler),
+                endpoint: Box::new(endpoint),
+                middleware: Vec::new(),
+                constraints: Constraints::new(),
             });
             self
         }
 
         /// Registers a `GET` route; it answers `HEAD` too.
-        pub fn get<H: Handler<T>, T>(self, path: &str, handler: H) -> Self {
+        pub fn get<H: Handler<T>, T: 'static>(self, path: &str, handler: H) -> Self {
             self.route(Method::GET, path, handler)
         }
 
         /// Registers a `POST` route.
-        pub fn post<H: Handler<T>, T>(self, path: &str, handler: H) -> Self {
+        pub fn post<H: Handler<T>, T: 'static>(self, path: &str, handler: H) -> Self {
             self.route(Method::POST, path, handler)
         }
 
         /// Registers a `PUT` route.
-        pub fn put<H: Handler<T>, T>(self, path: &str, handler: H) -> Self {
+        pub fn put<H: Handler<T>, T: 'static>(self, path: &str, handler: H) -> Self {
             self.route(Method::PUT, path, handler)
         }
 
         /// Registers a `PATCH` route.
-        pub fn patch<H: Handler<T>, T>(self, path: &str, handler: H) -> Self {
+        pub fn patch<H: Handler<T>, T: 'static>(self, path: &str, handler: H) -> Self {
             self.route(Method::PATCH, path, handler)
         }
 
         /// Registers a `DELETE` route.
-        pub fn delete<H: Handler<T>, T>(self, path: &str, handler: H) -> Self {
+        pub fn delete<H: Handler<T>, T: 'static>(self, path: &str, handler: H) -> Self {
             self.route(Method::DELETE, path, handler)
         }
 
+        /// Adds `middleware` to the route registered just before this call, at priority 0. It
+        /// runs after routing, inside the middleware of the route's groups (unless priorities
+        /// say otherwise), and sees the matched route in [`Next::context`](pulya_core::Next::context).
+        pub fn route_middleware(self, middleware: impl Middleware) -> Self {
+            self.route_middleware_at(0, middleware)
+        }
+
+        /// [`route_middleware`](Self::route_middleware) with a priority: among the middleware
+        /// of a route (its groups' and its own) lower priorities run first (outermost); equal
+        /// ones keep their order, outer groups first.
+        pub fn route_middleware_at(mut self, priority: i32, middleware: impl Middleware) -> Self {
+            let middleware = Ordered {
+                priority,
+                middleware: Arc::new(middleware),
+            };
+            match self.routes.last_mut() {
+                Some(route) => route.middleware.push(middleware),
+                None => self
+                    .problems
+                    .push(BuildProblem::NoRouteYet("route_middleware")),
+            }
+            self
+        }
+
+        /// Puts `rule` on parameter `name` of the route registered just before this call, such
+        /// as `.get("/orders/{id}", show).constrain("id", ParamRule::u64().range(1..=100))`. A
+        /// path that breaks it matches no route (404), or answers 422 after
+        /// [`on_invalid(OnInvalid::Reject)`](Self::on_invalid). A name the route does not
+        /// have fails the build.
+        pub fn constrain(mut self, name: &str, rule: ParamRule) -> Self {
+            match self.routes.last_mut() {
+                Some(route) => {
+                    route.constraints = std::mem::take(&mut route.constraints).param(name, rule)
+                }
+                None => self.problems.push(BuildProblem::NoRouteYet("constrain")),
+            }
+            self
+        }
+
+        /// What a broken [`constrain`](Self::constrain) rule of the route registered just
+        /// before this call answers: 404 ([`OnInvalid::NotFound`], the default) or 422 with
+        /// the parameter and the reason ([`OnInvalid::Reject`]).
+        pub fn on_invalid(mut self, on_invalid: OnInvalid) -> Self {
+            match self.routes.last_mut() {
+                Some(route) => {
+                    route.constraints =
+                        std::mem::take(&mut route.constraints).on_invalid(on_invalid)
+                }
+                None => self.problems.push(BuildProblem::NoRouteYet("on_invalid")),
+            }
+            self
+        }
+
         /// Registers the routes that `build` adds to a group under `prefix` (appended to this
-        /// one's), such as `.group("/api", |g| g.get("/users", list))` for `/api/users`.
+        /// one's), such as `.group("/api", |g| g.get("/users", list))` for `/api/users`. The
+        /// group's [`middleware`](Group::middleware) runs for its routes only.
         pub fn group(mut self, prefix: &str, build: impl FnOnce(Group) -> Group) -> Self {
             let group = build(Group {
                 prefix: join_paths(&self.prefix, prefix),
                 routes: Vec::new(),
+                middleware: Vec::new(),
+                problems: Vec::new(),
             });
-            self.routes.extend(group.routes);
+            self.problems.extend(group.problems);
+            for mut route in group.routes {
+                let own = std::mem::take(&mut route.middleware);
+                route.middleware = group.middleware.iter().cloned().chain(own).collect();
+                self.routes.push(route);
+            }
             self
         }
     };
 }
 
-/// Routes under a common path prefix; made by [`App::group`].
+/// Routes under a common path prefix, with middleware of their own; made by [`App::group`].
+///
+/// ```
+/// use pulya_app::{App, Next, Request, middleware::from_fn};
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let client = App::new()
+///     .get("/", || async { "home" })
+///     .group("/admin", |g| {
+///         g.middleware(from_fn(|req: Request, next: Next| async move {
+///             let mut res = next.run(req).await;
+///             res.headers_mut().insert("x-admin", "1".parse().unwrap());
+///             res
+///         }))
+///         .get("/stats", || async { "stats" })
+///     })
+///     .test_client();
+/// assert_eq!(client.get("/admin/stats").send().await.header("x-admin"), Some("1"));
+/// assert_eq!(client.get("/").send().await.header("x-admin"), None);
+/// # }
+/// ```
 pub struct Group {
     prefix: String,
     routes: Vec<RouteDef>,
+    middleware: Vec<Ordered>,
+    problems: Vec<BuildProblem>,
 }
 
 impl fmt::Debug for Group {
@@ -93,18 +230,36 @@ impl fmt::Debug for Group {
         f.debug_struct("Group")
             .field("prefix", &self.prefix)
             .field("routes", &self.routes.len())
+            .field("middleware", &self.middleware.len())
             .finish()
     }
 }
 
 impl Group {
     route_methods!();
+
+    /// Adds a middleware to every route of this group (and of the groups inside it), at
+    /// priority 0. It runs after routing, so it sees the matched route; requests that match
+    /// none of the group's routes never reach it.
+    pub fn middleware(self, middleware: impl Middleware) -> Self {
+        self.middleware_at(0, middleware)
+    }
+
+    /// [`middleware`](Self::middleware) with a priority: lower runs first (outermost); see
+    /// [`App::route_middleware_at`].
+    pub fn middleware_at(mut self, priority: i32, middleware: impl Middleware) -> Self {
+        self.middleware.push(Ordered {
+            priority,
+            middleware: Arc::new(middleware),
+        });
+        self
+    }
 }
 
 /// An application under construction: routes, fallback, state, middleware and settings.
 ///
-/// Nothing here runs per request: [`App::build`] inserts the routes into the router, composes the
-/// middleware chain and freezes everything into an [`AppService`].
+/// Nothing here runs per request: [`App::build`] inserts the routes into the router, composes
+/// the middleware chains and freezes everything into an [`AppService`].
 ///
 /// ```
 /// use pulya_app::{App, extract::Path};
@@ -121,10 +276,10 @@ impl Group {
 pub struct App {
     prefix: String,
     routes: Vec<RouteDef>,
-    fallback: Option<BoxedHandler>,
-    states: Vec<(TypeId, Box<dyn Any + Send + Sync>)>,
-    middleware: Vec<Arc<dyn Middleware>>,
-    body_limit: usize,
+    problems: Vec<BuildProblem>,
+    fallback: Option<Box<dyn Endpoint>>,
+    data: AppData,
+    middleware: Vec<Ordered>,
     trailing_slash: TrailingSlash,
     route_cache: usize,
     pages: ErrorPages,
@@ -143,7 +298,7 @@ impl fmt::Debug for App {
         f.debug_struct("App")
             .field("routes", &self.routes.len())
             .field("middleware", &self.middleware.len())
-            .field("body_limit", &self.body_limit)
+            .field("data", &self.data)
             .finish_non_exhaustive()
     }
 }
@@ -154,10 +309,10 @@ impl App {
         Self {
             prefix: String::new(),
             routes: Vec::new(),
+            problems: Vec::new(),
             fallback: None,
-            states: Vec::new(),
+            data: AppData::new(DEFAULT_BODY_LIMIT),
             middleware: Vec::new(),
-            body_limit: DEFAULT_BODY_LIMIT,
             trailing_slash: TrailingSlash::Strict,
             route_cache: 0,
             pages: ErrorPages::default(),
@@ -169,31 +324,39 @@ impl App {
     route_methods!();
 
     /// The handler for requests that match no route, instead of the default JSON 404.
-    pub fn fallback<H: Handler<T>, T>(mut self, handler: H) -> Self {
-        self.fallback = Some(boxed(handler));
+    pub fn fallback<H: Handler<T>, T: 'static>(mut self, handler: H) -> Self {
+        self.fallback = Some(Box::new(HandlerEndpoint::new(handler)));
         self
     }
 
     /// Shared state for the [`State`](crate::extract::State) extractor. One value per type; a
     /// second value of the same type replaces the first.
     pub fn state<T: Clone + Send + Sync + 'static>(mut self, value: T) -> Self {
-        let id = TypeId::of::<T>();
-        self.states.retain(|(t, _)| *t != id);
-        self.states.push((id, Box::new(value)));
+        self.data.insert(value);
         self
     }
 
-    /// Adds a middleware. The first one added is the outermost: it sees the request first and
-    /// the response last.
-    pub fn middleware<M: Middleware>(mut self, middleware: M) -> Self {
-        self.middleware.push(Arc::new(middleware));
+    /// Adds a middleware around the whole app, at priority 0: it sees every request before
+    /// routing and every response after, 404 and 405 included. With equal priorities the first
+    /// one added is the outermost: it sees the request first and the response last.
+    pub fn middleware(self, middleware: impl Middleware) -> Self {
+        self.middleware_at(0, middleware)
+    }
+
+    /// [`middleware`](Self::middleware) with a priority: lower runs first (outermost), equal
+    /// ones in the order added. Sorted once, at build.
+    pub fn middleware_at(mut self, priority: i32, middleware: impl Middleware) -> Self {
+        self.middleware.push(Ordered {
+            priority,
+            middleware: Arc::new(middleware),
+        });
         self
     }
 
     /// The most bytes the body extractors (`Bytes`, `String`, `Json`, `Form`) read; a larger
     /// body is answered with 413. Default: [`DEFAULT_BODY_LIMIT`] (2 MiB).
     pub fn body_limit(mut self, bytes: usize) -> Self {
-        self.body_limit = bytes;
+        self.data.set_body_limit(bytes);
         self
     }
 
@@ -234,37 +397,35 @@ impl App {
         self
     }
 
-    /// Inserts the routes and freezes the app. Fails with every route that could not be
-    /// inserted (a conflict, a duplicate, a malformed path), each named.
+    /// Inserts the routes, composes each route's middleware chain and the app's, and freezes
+    /// the app. Fails with every problem found (a route that could not be inserted, a
+    /// route-level call with no route before it), each named.
     pub fn build(self) -> Result<AppService, BuildError> {
         let mut router = Router::new();
         router.set_trailing_slash(self.trailing_slash);
         router.set_cache_capacity(self.route_cache);
-        let mut errors = Vec::new();
+        let mut problems = self.problems;
         for def in self.routes {
-            if let Err(err) = router.insert(def.method, &def.path, def.handler) {
-                errors.push(err);
+            let entry = RouteEntry::new(&def.path, sorted(def.middleware), def.endpoint);
+            if let Err(err) = router.insert_with(def.method, &def.path, entry, def.constraints) {
+                problems.push(BuildProblem::Route(err));
             }
         }
-        if !errors.is_empty() {
-            return Err(BuildError { errors });
+        if !problems.is_empty() {
+            return Err(BuildError { problems });
         }
-        let inner = Inner {
-            router,
-            fallback: self.fallback,
-            middleware: self.middleware.into(),
-            pages_have_html: self.pages.has_html(),
-            pages: self.pages,
-            json_encode: self.json_encode,
-            shared: Arc::new(Shared {
-                body_limit: self.body_limit,
-                json_decode: self.json_decode,
-                states: self.states,
-            }),
-        };
-        Ok(AppService {
-            inner: Arc::new(inner),
-        })
+        let mut data = self.data;
+        data.insert(JsonConfig {
+            decode: self.json_decode,
+            encode: self.json_encode,
+        });
+        let routing = Routing::new(router, self.fallback, self.pages);
+        Ok(AppService::new(
+            routing,
+            sorted(self.middleware),
+            data,
+            self.json_encode,
+        ))
     }
 
     /// Builds the app and returns an in-process client for it (no sockets).
@@ -279,265 +440,27 @@ impl App {
     }
 }
 
-/// The routes that [`App::build`] could not insert.
+/// What [`App::build`] found wrong: every problem, each named.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildError {
-    errors: Vec<InsertError>,
+    problems: Vec<BuildProblem>,
 }
 
 impl BuildError {
-    /// One error per route that failed.
-    pub fn errors(&self) -> &[InsertError] {
-        &self.errors
+    /// One entry per problem, in the order found.
+    pub fn problems(&self) -> &[BuildProblem] {
+        &self.problems
     }
 }
 
 impl fmt::Display for BuildError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the app has invalid routes:")?;
-        for err in &self.errors {
-            write!(f, "\n  - {err}")?;
+        f.write_str("the app is misconfigured:")?;
+        for problem in &self.problems {
+            write!(f, "\n  - {problem}")?;
         }
         Ok(())
     }
 }
 
 impl std::error::Error for BuildError {}
-
-/// The built app, shared by every connection and request.
-pub(crate) struct Inner {
-    router: Router<BoxedHandler>,
-    fallback: Option<BoxedHandler>,
-    pub(crate) middleware: Arc<[Arc<dyn Middleware>]>,
-    pages: ErrorPages,
-    /// Whether `pages` has HTML alternatives, so requests need their `Accept` read.
-    pages_have_html: bool,
-    json_encode: JsonCodec,
-    shared: Arc<Shared>,
-}
-
-/// What routing produced: a response at once (404, 405) or the handler's future.
-pub(crate) enum Routed {
-    Ready(Response),
-    Pending(BoxFuture<'static, Response>),
-}
-
-impl Routed {
-    pub(crate) fn boxed(self) -> BoxFuture<'static, Response> {
-        match self {
-            Routed::Ready(res) => Box::pin(std::future::ready(res)),
-            Routed::Pending(fut) => fut,
-        }
-    }
-}
-
-impl Inner {
-    /// The innermost step of the chain: find the route and start its handler.
-    pub(crate) fn route(&self, req: Request) -> Routed {
-        let found = self.router.at(req.method(), req.uri().path());
-        match found {
-            Ok(m) => {
-                let params = PathParams::from_match(m.param_names, req.uri().path(), &m.params);
-                let handler = m.value;
-                let cx = RequestContext {
-                    params,
-                    shared: Arc::clone(&self.shared),
-                };
-                Routed::Pending(handler(req, cx))
-            }
-            Err(MatchError::NotFound) => match &self.fallback {
-                Some(handler) => {
-                    let cx = RequestContext {
-                        params: PathParams::default(),
-                        shared: Arc::clone(&self.shared),
-                    };
-                    Routed::Pending(handler(req, cx))
-                }
-                None => Routed::Ready(
-                    self.pages
-                        .negotiated(StatusCode::NOT_FOUND, req.headers().get(header::ACCEPT)),
-                ),
-            },
-            Err(MatchError::MethodNotAllowed(allowed)) => Routed::Ready(
-                self.pages
-                    .method_not_allowed(allowed.header_value(), req.headers().get(header::ACCEPT)),
-            ),
-            Err(MatchError::Redirect { location }) => {
-                let location = match req.uri().query() {
-                    Some(query) => format!("{location}?{query}"),
-                    None => location,
-                };
-                let mut res = StatusCode::PERMANENT_REDIRECT.into_response();
-                if let Ok(value) = HeaderValue::try_from(location) {
-                    res.headers_mut().insert(header::LOCATION, value);
-                }
-                Routed::Ready(res)
-            }
-            Err(MatchError::InvalidParam { name, reason }) => Routed::Ready(
-                ErrorResponse::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    format!("path parameter `{name}` {reason}"),
-                )
-                .into_response(),
-            ),
-            Err(_) => Routed::Ready(
-                self.pages
-                    .negotiated(StatusCode::NOT_FOUND, req.headers().get(header::ACCEPT)),
-            ),
-        }
-    }
-}
-
-/// A built app: cheap to clone, shared by every connection. [`AppService::call`] answers one
-/// request.
-#[derive(Clone)]
-pub struct AppService {
-    inner: Arc<Inner>,
-}
-
-impl fmt::Debug for AppService {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AppService")
-            .field("routes", &self.inner.router)
-            .finish_non_exhaustive()
-    }
-}
-
-impl AppService {
-    /// Answers `req`: middleware, routing, extraction, the handler. A panic anywhere in it
-    /// becomes a `500 Internal Server Error`; the service stays usable.
-    ///
-    /// Middleware and routing run here, at once; the future then runs the handler. Taking the
-    /// request straight to its handler spares the future from holding it (a smaller future,
-    /// two fewer moves of the request).
-    pub fn call(&self, req: Request) -> ResponseFuture {
-        let inner = &self.inner;
-        let head = req.method() == Method::HEAD;
-        // Read now, while the request is here, for the 500 page of a panic.
-        let wants_html = inner.pages_have_html && prefers_html(req.headers().get(header::ACCEPT));
-        // Inside the guard, so that a panic in middleware or routing is a 500 too.
-        let started = inner.json_encode.scope(|| {
-            catch_unwind(AssertUnwindSafe(|| {
-                if inner.middleware.is_empty() {
-                    inner.route(req)
-                } else {
-                    Routed::Pending(
-                        Next {
-                            inner: Arc::clone(inner),
-                            index: 0,
-                        }
-                        .run(req),
-                    )
-                }
-            }))
-        });
-        let state = match started {
-            Ok(Routed::Ready(res)) => State::Ready(finish(res, head)),
-            Ok(Routed::Pending(fut)) => State::Running(fut),
-            Err(payload) => State::Ready(panicked(inner, wants_html, payload)),
-        };
-        ResponseFuture {
-            inner: Arc::clone(inner),
-            state,
-            head,
-            wants_html,
-        }
-    }
-
-    /// Every route with its methods, for documentation and debugging.
-    pub fn routes(&self) -> impl Iterator<Item = Route<'_>> {
-        self.inner.router.routes()
-    }
-
-    /// An in-process client for this app (no sockets).
-    pub fn test_client(&self) -> TestClient {
-        TestClient::new(self.clone())
-    }
-}
-
-/// The future of [`AppService::call`].
-pub struct ResponseFuture {
-    inner: Arc<Inner>,
-    state: State,
-    head: bool,
-    wants_html: bool,
-}
-
-enum State {
-    /// Answered without a handler (404, 405, a redirect, a panic in routing).
-    Ready(Response),
-    Running(BoxFuture<'static, Response>),
-    Done,
-}
-
-impl fmt::Debug for ResponseFuture {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ResponseFuture").finish_non_exhaustive()
-    }
-}
-
-impl Future for ResponseFuture {
-    type Output = Response;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
-        let this = &mut *self;
-        this.inner.json_encode.scope(|| this.poll_once(cx))
-    }
-}
-
-impl ResponseFuture {
-    fn poll_once(&mut self, cx: &mut Context<'_>) -> Poll<Response> {
-        let this = self;
-        let fut = match &mut this.state {
-            State::Running(fut) => fut,
-            State::Ready(_) => {
-                let State::Ready(res) = std::mem::replace(&mut this.state, State::Done) else {
-                    unreachable!("matched above")
-                };
-                return Poll::Ready(res);
-            }
-            State::Done => {
-                let payload = Box::new("ResponseFuture polled after completion");
-                return Poll::Ready(panicked(&this.inner, this.wants_html, payload));
-            }
-        };
-        match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
-            Ok(Poll::Ready(res)) => {
-                this.state = State::Done;
-                Poll::Ready(finish(res, this.head))
-            }
-            Ok(Poll::Pending) => Poll::Pending,
-            Err(payload) => {
-                this.state = State::Done;
-                Poll::Ready(panicked(&this.inner, this.wants_html, payload))
-            }
-        }
-    }
-}
-
-/// A `HEAD` response keeps its headers, with the `Content-Length` the body would have had, and
-/// drops the body.
-fn finish(mut res: Response, head: bool) -> Response {
-    if head {
-        if let Some(len) = res.body().size_hint().exact() {
-            res.headers_mut()
-                .entry(header::CONTENT_LENGTH)
-                .or_insert_with(|| len.into());
-        }
-        *res.body_mut() = Body::empty();
-    }
-    res
-}
-
-fn panicked(inner: &Inner, wants_html: bool, payload: Box<dyn Any + Send>) -> Response {
-    let message = payload
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("a panic with a non-string payload");
-    tracing::error!(panic = message, "a handler panicked; answering 500");
-    let accept = wants_html.then(|| HeaderValue::from_static("text/html"));
-    inner
-        .pages
-        .negotiated(StatusCode::INTERNAL_SERVER_ERROR, accept.as_ref())
-}

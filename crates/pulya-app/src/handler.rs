@@ -1,16 +1,10 @@
 //! Handlers: async functions whose arguments are extractors and whose result is a response.
 
 use std::future::Future;
-use std::pin::Pin;
-use std::sync::Arc;
+use std::marker::PhantomData;
 
-use pulya_responses::{IntoResponse, Response};
-
-use crate::extract::{FromRequest, FromRequestParts};
-use crate::{Request, RequestContext};
-
-/// A boxed future that is `Send`.
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+use pulya_core::extract::{FromRequest, FromRequestParts};
+use pulya_core::{BoxFuture, Endpoint, IntoResponse, Request, RequestContext, Response};
 
 /// A function that can handle requests.
 ///
@@ -40,12 +34,25 @@ pub trait Handler<T>: Clone + Send + Sync + Sized + 'static {
     fn call(&self, req: Request, cx: RequestContext) -> BoxFuture<'static, Response>;
 }
 
-/// A type-erased handler, as the app stores it.
-pub(crate) type BoxedHandler =
-    Arc<dyn Fn(Request, RequestContext) -> BoxFuture<'static, Response> + Send + Sync>;
+/// A handler as the endpoint of its route's chain.
+pub(crate) struct HandlerEndpoint<H, T> {
+    handler: H,
+    _args: PhantomData<fn() -> T>,
+}
 
-pub(crate) fn boxed<H: Handler<T>, T>(handler: H) -> BoxedHandler {
-    Arc::new(move |req, cx| handler.call(req, cx))
+impl<H, T> HandlerEndpoint<H, T> {
+    pub(crate) fn new(handler: H) -> Self {
+        Self {
+            handler,
+            _args: PhantomData,
+        }
+    }
+}
+
+impl<H: Handler<T>, T: 'static> Endpoint for HandlerEndpoint<H, T> {
+    fn call(&self, req: Request, cx: RequestContext) -> BoxFuture<'static, Response> {
+        self.handler.call(req, cx)
+    }
 }
 
 impl<F, Fut, Res> Handler<()> for F

@@ -32,23 +32,20 @@
 //! for a handler that panicked (the app keeps serving).
 
 mod app;
-mod body;
-mod context;
 pub mod extract;
 mod handler;
 pub mod middleware;
+mod routing;
+mod service;
 mod test_client;
 
-pub use app::{App, AppService, BuildError, DEFAULT_BODY_LIMIT, Group, ResponseFuture};
-pub use body::RequestBody;
-pub use context::RequestContext;
-pub use handler::{BoxFuture, Handler};
-pub use middleware::{Middleware, Next};
-pub use pulya_responses::{
-    Body, ErrorPages, ErrorResponse, Html, IntoResponse, Json, JsonCodec, Redirect, Response,
+pub use app::{App, BuildError, BuildProblem, DEFAULT_BODY_LIMIT, Group};
+pub use handler::Handler;
+pub use middleware::{Endpoint, Middleware, Next};
+pub use pulya_core::{
+    AppData, Body, BoxFuture, ErrorResponse, IntoResponse, Request, RequestContext, Response,
 };
-pub use pulya_routing::TrailingSlash;
+pub use pulya_responses::{ErrorPages, Html, Json, JsonCodec, Redirect};
+pub use pulya_routing::{OnInvalid, ParamRule, TrailingSlash};
+pub use service::{AppService, ResponseFuture};
 pub use test_client::{TestClient, TestRequest, TestResponse};
-
-/// The request type of Pulya: an [`http::Request`] with a [`RequestBody`].
-pub type Request = http::Request<RequestBody>;

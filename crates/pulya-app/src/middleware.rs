@@ -1,56 +1,19 @@
-//! The middleware chain.
+//! Middleware at three levels, and the adapters that make it.
 //!
-//! Middleware wraps the whole app: it sees every request before routing and every response
-//! after, 404 and 405 included. The chain is composed once when the app is built; running it
-//! costs one call per middleware.
+//! - [`App::middleware`](crate::App::middleware) wraps the whole app: it sees every request
+//!   before routing and every response after, 404 and 405 included.
+//! - [`Group::middleware`](crate::Group::middleware) wraps the routes of one group, and
+//!   [`route_middleware`](crate::App::route_middleware) one route: they run after routing and
+//!   see the matched route in [`Next::context`].
+//!
+//! Each chain is composed once, when the app is built, sorted by priority (lower first, equal
+//! ones in the order added). The traits are `pulya-core`'s: [`Middleware`], [`Next`].
 
 use std::future::Future;
-use std::sync::Arc;
 
-use pulya_responses::{IntoResponse, Response};
+use pulya_core::{BoxFuture, IntoResponse, Request, Response};
 
-use crate::Request;
-use crate::app::Inner;
-use crate::handler::BoxFuture;
-
-/// A step of the middleware chain: it may change the request, answer it itself, or pass it on
-/// with [`Next::run`] and change the response.
-pub trait Middleware: Send + Sync + 'static {
-    /// Handles `req`, calling `next` to run the rest of the chain.
-    fn call(&self, req: Request, next: Next) -> BoxFuture<'static, Response>;
-}
-
-/// The rest of the chain after the current middleware: further middleware, then routing and the
-/// handler.
-pub struct Next {
-    pub(crate) inner: Arc<Inner>,
-    pub(crate) index: usize,
-}
-
-impl std::fmt::Debug for Next {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Next").field("index", &self.index).finish()
-    }
-}
-
-impl Next {
-    /// Runs the rest of the chain on `req`.
-    pub fn run(self, req: Request) -> BoxFuture<'static, Response> {
-        match self.inner.middleware.get(self.index) {
-            Some(middleware) => {
-                let middleware = Arc::clone(middleware);
-                middleware.call(
-                    req,
-                    Next {
-                        inner: self.inner,
-                        index: self.index + 1,
-                    },
-                )
-            }
-            None => self.inner.route(req).boxed(),
-        }
-    }
-}
+pub use pulya_core::middleware::{Endpoint, Middleware, Next};
 
 /// Middleware from an async function or closure taking the request and the rest of the chain.
 ///

@@ -7,7 +7,9 @@ use http_body_util::BodyExt;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::{AppService, Request, RequestBody};
+use pulya_core::Body;
+
+use crate::{AppService, Request};
 
 /// Sends requests to an app in process. Made by [`App::test_client`](crate::App::test_client).
 ///
@@ -19,6 +21,12 @@ pub struct TestClient {
 }
 
 impl TestClient {
+    /// The peer address of every request the client sends (`127.0.0.1:1`), which
+    /// [`ConnectInfo`](crate::extract::ConnectInfo) reports.
+    pub const PEER_ADDR: std::net::SocketAddr = std::net::SocketAddr::V4(
+        std::net::SocketAddrV4::new(std::net::Ipv4Addr::LOCALHOST, 1),
+    );
+
     pub(crate) fn new(app: AppService) -> Self {
         Self { app }
     }
@@ -113,9 +121,9 @@ impl TestRequest {
             builder = builder.header(header::CONTENT_LENGTH, len);
         }
         let req: Request = builder
-            .body(RequestBody::full(self.body))
+            .body(Body::full(self.body))
             .unwrap_or_else(|err| panic!("invalid test request: {err}"));
-        let res = self.app.call(req).await;
+        let res = self.app.call_from(req, TestClient::PEER_ADDR).await;
         let (parts, body) = res.into_parts();
         let body = body
             .collect()

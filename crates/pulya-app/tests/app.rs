@@ -8,7 +8,7 @@ use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode};
 use pulya_app::extract::{Form, Path, Query, State};
 use pulya_app::middleware::from_fn;
-use pulya_app::{App, Json, JsonCodec, Next, Request, RequestBody};
+use pulya_app::{App, Body, Json, JsonCodec, Next, Request};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -358,8 +358,8 @@ impl http_body::Body for Frames {
     }
 }
 
-fn frames(parts: &[&'static [u8]]) -> RequestBody {
-    RequestBody::new(Frames(
+fn frames(parts: &[&'static [u8]]) -> Body {
+    Body::new(Frames(
         parts.iter().map(|p| Bytes::from_static(p)).collect(),
     ))
 }
@@ -467,7 +467,7 @@ async fn invalid_routes_fail_the_build_naming_them() {
         .get("no-slash", || async { "" })
         .build()
         .unwrap_err();
-    assert_eq!(err.errors().len(), 3);
+    assert_eq!(err.problems().len(), 3);
     let text = err.to_string();
     assert!(
         text.contains("`/users/{name}` conflicts with the existing route `/users/{id}`"),

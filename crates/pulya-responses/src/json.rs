@@ -20,9 +20,9 @@ use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::body::Body;
-use crate::error::ErrorResponse;
-use crate::into_response::{IntoResponse, Response};
+use pulya_core::Body;
+use pulya_core::extract::{FromRequest, Rejection, has_content_type, to_bytes};
+use pulya_core::{ErrorResponse, IntoResponse, Request, RequestContext, Response};
 
 /// A JSON body. As a return value it serialises `T` with `Content-Type: application/json`; in
 /// `pulya-app` it is also the extractor that parses a JSON request body.
@@ -52,6 +52,53 @@ impl<T: Serialize> IntoResponse for Json<T> {
                 format!("failed to serialise the response as JSON: {err}"),
             )
             .into_response(),
+        }
+    }
+}
+
+/// A JSON body parsed into `T`.
+///
+/// Answers 415 unless `Content-Type` is `application/json` (or `…+json`), 413 over the body
+/// limit, 400 for malformed JSON and 422 for JSON that does not fit `T`; the message gives the
+/// reason with its line and column. The decoder is the app's
+/// ([`JsonConfig::decode`], set by `App::json_decoder`), else [`JsonCodec::DEFAULT_DECODE`].
+impl<T: DeserializeOwned> FromRequest for Json<T> {
+    type Rejection = Rejection;
+
+    async fn from_request(req: Request, cx: &RequestContext) -> Result<Self, Rejection> {
+        if !has_content_type(req.headers(), "application/json") {
+            return Err(Rejection::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "expected a request with `Content-Type: application/json`",
+            ));
+        }
+        let bytes = to_bytes(req.into_body(), cx.body_limit()).await?;
+        let codec = cx
+            .app()
+            .get::<JsonConfig>()
+            .map_or(JsonCodec::DEFAULT_DECODE, |config| config.decode);
+        codec
+            .decode(&bytes)
+            .map(Json)
+            .map_err(|err| Rejection::new(err.status(), format!("invalid JSON body: {err}")))
+    }
+}
+
+/// An app's choice of JSON implementations, kept in its [`AppData`](pulya_core::AppData), where
+/// the [`Json`] extractor finds its decoder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JsonConfig {
+    /// Parses request bodies. Default: [`JsonCodec::DEFAULT_DECODE`].
+    pub decode: JsonCodec,
+    /// Writes responses. Default: [`JsonCodec::DEFAULT_ENCODE`].
+    pub encode: JsonCodec,
+}
+
+impl Default for JsonConfig {
+    fn default() -> Self {
+        Self {
+            decode: JsonCodec::DEFAULT_DECODE,
+            encode: JsonCodec::DEFAULT_ENCODE,
         }
     }
 }

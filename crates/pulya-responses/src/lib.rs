@@ -1,13 +1,9 @@
 //! Responses for Pulya: what a handler returns and how it becomes bytes on the wire.
 //!
-//! - [`Body`]: a response body that is empty, one buffer, or a boxed stream. The first two need
-//!   no allocation beyond the bytes themselves and tell hyper their exact length.
-//! - [`Response`] and [`IntoResponse`]: anything a handler returns converts into a response:
-//!   strings, bytes, [`Json`], [`Html`], status codes, tuples of status, headers and body,
-//!   `Result` and `Option`.
-//! - [`ErrorResponse`]: the JSON error body every Pulya error uses,
-//!   `{"error":"…","status":N}`; [`ErrorPages`]: the common error statuses pre-encoded, which
-//!   an app may replace (HTML pages, say), with HTML alternatives for browsers.
+//! - [`Json`], [`Html`] and [`Redirect`]: responses beyond the basic ones of `pulya-core`,
+//!   whose [`Body`], [`Response`], [`IntoResponse`] and [`ErrorResponse`] are re-exported here.
+//! - [`ErrorPages`]: the common error statuses pre-encoded in Pulya's error shape, which an app
+//!   may replace (HTML pages, say), with HTML alternatives for browsers.
 //! - [`json`]: the [`Encoder`] trait, serde_json and sonic-rs, chosen per app by [`JsonCodec`].
 //! - [`sse`]: server-sent events with keep-alive and backpressure.
 //! - [`negotiate`]: the client's preferred media type by `Accept`.
@@ -22,19 +18,18 @@
 //! assert_eq!(res.headers()["content-type"], "application/json");
 //! ```
 
-mod body;
 pub mod date;
-mod error;
-mod into_response;
+mod html;
 pub mod json;
 pub mod negotiate;
 mod pages;
+mod redirect;
 pub mod sse;
 
-pub use body::{Body, BoxError};
-pub use error::ErrorResponse;
-pub use into_response::{Html, IntoResponse, Redirect, Response};
+pub use html::Html;
 #[cfg(feature = "sonic-rs")]
 pub use json::SonicRs;
-pub use json::{Encoder, Json, JsonCodec, JsonError, JsonErrorKind, SerdeJson};
+pub use json::{Encoder, Json, JsonCodec, JsonConfig, JsonError, JsonErrorKind, SerdeJson};
 pub use pages::{ErrorPages, PRE_ENCODED};
+pub use pulya_core::{Body, BoxError, ErrorResponse, IntoResponse, Response};
+pub use redirect::Redirect;

@@ -3,9 +3,9 @@
 use bytes::Bytes;
 use http::{HeaderValue, StatusCode, header};
 
-use crate::body::Body;
-use crate::error::ErrorResponse;
-use crate::into_response::{IntoResponse, Response};
+use pulya_core::Body;
+use pulya_core::ErrorResponse;
+use pulya_core::{IntoResponse, Response};
 
 /// The statuses that have a pre-encoded page.
 pub const PRE_ENCODED: [StatusCode; 12] = [

@@ -36,9 +36,9 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, Sleep};
 
-use crate::body::{Body, BoxError};
-use crate::into_response::{IntoResponse, Response};
 use crate::json::{Encoder, JsonCodec, JsonError};
+use pulya_core::{Body, BoxError};
+use pulya_core::{IntoResponse, Response};
 
 /// A response extension that lets a server end this streaming body between two frames when it
 /// shuts down gracefully, instead of waiting for a stream that may never end. [`Sse`] sets it;

@@ -264,9 +264,9 @@ impl Server {
                 permit = Arc::clone(&limit).acquire_owned() => permit.expect("the semaphore is never closed"),
                 () = &mut signal => break,
             };
-            let stream = tokio::select! {
+            let (stream, peer) = tokio::select! {
                 accepted = listener.accept() => match accepted {
-                    Ok((stream, _)) => { backoff.reset(); stream }
+                    Ok((stream, peer)) => { backoff.reset(); (stream, peer) }
                     Err(err) => { backoff.wait(err).await; continue }
                 },
                 () = &mut signal => break,
@@ -278,6 +278,7 @@ impl Server {
             let connection = Arc::new(Connection {
                 serving: Arc::clone(&serving),
                 activity: Arc::clone(&activity),
+                peer,
             });
             let hyper_service =
                 hyper::service::service_fn(move |req| handle(Arc::clone(&connection), req));

@@ -2,6 +2,7 @@
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -11,8 +12,8 @@ use bytes::Bytes;
 use http::{HeaderValue, StatusCode, header};
 use http_body::{Body as _, Frame, SizeHint};
 use hyper::body::Incoming;
-use pulya_app::{AppService, Body, ErrorResponse, IntoResponse, RequestBody, Response};
-use pulya_responses::BoxError;
+use pulya_app::{AppService, Body, ErrorResponse, IntoResponse, Response};
+use pulya_core::BoxError;
 use pulya_responses::sse::EndOnShutdown;
 use tokio::sync::watch;
 use tracing::Instrument;
@@ -29,11 +30,12 @@ pub(crate) struct Serving {
     pub(crate) max_uri_bytes: usize,
 }
 
-/// One connection: the server's shared part and this connection's activity, which its idle
-/// watchdog reads.
+/// One connection: the server's shared part, this connection's activity, which its idle
+/// watchdog reads, and the peer's address, which every request reports as `ConnectInfo`.
 pub(crate) struct Connection {
     pub(crate) serving: Arc<Serving>,
     pub(crate) activity: Arc<Activity>,
+    pub(crate) peer: SocketAddr,
 }
 
 /// Answers one request: wraps hyper's body without boxing it, calls the app and adds `Server`.
@@ -52,7 +54,7 @@ pub(crate) async fn handle(
         res.headers_mut().insert(header::SERVER, SERVER_NAME);
         return Ok(res);
     }
-    let req = req.map(RequestBody::from);
+    let req = req.map(Body::from);
     let span = tracing::debug_span!(
         "request",
         method = %req.method(),
@@ -61,10 +63,14 @@ pub(crate) async fn handle(
         latency_us = tracing::field::Empty,
     );
     let mut res = if span.is_disabled() {
-        serving.app.call(req).await
+        serving.app.call_from(req, connection.peer).await
     } else {
         let start = Instant::now();
-        let res = serving.app.call(req).instrument(span.clone()).await;
+        let res = serving
+            .app
+            .call_from(req, connection.peer)
+            .instrument(span.clone())
+            .await;
         span.record("status", res.status().as_u16());
         span.record("latency_us", start.elapsed().as_micros() as u64);
         res

@@ -5,6 +5,7 @@
 //! | module | crate | holds |
 //! |---|---|---|
 //! | (root), [`extract`] | `pulya-app` | [`App`], handlers, extractors, middleware, [`TestClient`] |
+//! | [`core`] | `pulya-core` | the traits a library author implements: [`IntoResponse`], the extractor traits, [`middleware::Middleware`], [`Body`], [`RequestContext`] |
 //! | [`Server`] | `pulya-server` | serving an app over HTTP/1.1 and HTTP/2 (feature `server`) |
 //! | [`routing`] | `pulya-routing` | the router |
 //! | [`headers`] | `pulya-headers` | a small header map |
@@ -29,14 +30,15 @@
 //! ```
 
 pub use pulya_app::{
-    App, AppService, Body, BoxFuture, BuildError, DEFAULT_BODY_LIMIT, ErrorPages, ErrorResponse,
-    Group, Handler, Html, IntoResponse, Json, JsonCodec, Redirect, Request, RequestBody,
-    RequestContext, Response, ResponseFuture, TestClient, TestRequest, TestResponse, TrailingSlash,
-    extract,
+    App, AppData, AppService, Body, BoxFuture, BuildError, BuildProblem, DEFAULT_BODY_LIMIT,
+    Endpoint, ErrorPages, ErrorResponse, Group, Handler, Html, IntoResponse, Json, JsonCodec,
+    OnInvalid, ParamRule, Redirect, Request, RequestContext, Response, ResponseFuture, TestClient,
+    TestRequest, TestResponse, TrailingSlash, extract,
 };
 #[cfg(feature = "server")]
 pub use pulya_server::{ServeError, Server};
 
+pub use pulya_core as core;
 pub use pulya_di as di;
 pub use pulya_headers as headers;
 pub use pulya_pool as pool;
@@ -55,7 +57,7 @@ pub mod middleware {
 pub mod prelude {
     #[cfg(feature = "server")]
     pub use crate::Server;
-    pub use crate::extract::{Form, Path, Query, State};
+    pub use crate::extract::{ConnectInfo, Form, MatchedPath, Path, Query, State};
     pub use crate::middleware::{Middleware, Next, from_fn};
     pub use crate::{App, Html, IntoResponse, Json, Redirect, Request, Response};
     pub use http::{HeaderMap, Method, StatusCode};

@@ -9,7 +9,7 @@ use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
 use pulya::prelude::*;
-use pulya::{RequestBody, Response};
+use pulya::{Body, Response};
 use serde::Serialize;
 
 include!("../../../benches/src/counting_alloc.rs");
@@ -31,7 +31,7 @@ fn block_on<F: Future>(future: F) -> F::Output {
 }
 
 fn request(path: &'static str) -> Request {
-    http::Request::get(path).body(RequestBody::empty()).unwrap()
+    http::Request::get(path).body(Body::empty()).unwrap()
 }
 
 /// Allocations made by the app for one request, after a warm-up request.

@@ -4,123 +4,15 @@
 //! [`FromRequestParts`] (they read the head of the request); the last may implement
 //! [`FromRequest`] and consume the body. A failed extraction answers the request with the
 //! extractor's rejection (a 4xx, or a 500 for a misconfigured app) and the handler is not called.
-
-use std::convert::Infallible;
-use std::future::Future;
-
-use http::request::Parts;
-use http::{Method, Uri, Version};
-use pulya_responses::IntoResponse;
-
-use crate::{Request, RequestContext};
+//! The traits live in `pulya-core`, so that an extractor crate needs nothing else.
 
 mod body;
 mod path;
 mod query;
-mod rejection;
 mod state;
 
 pub use body::{Form, Json};
 pub use path::Path;
+pub use pulya_core::extract::{ConnectInfo, FromRequest, FromRequestParts, MatchedPath, Rejection};
 pub use query::Query;
-pub use rejection::Rejection;
 pub use state::{Extension, State};
-
-/// An extractor that reads the request head (method, URI, headers, extensions, route params).
-pub trait FromRequestParts: Sized {
-    /// The response when extraction fails.
-    type Rejection: IntoResponse;
-
-    /// Extracts `Self` from the request head.
-    fn from_request_parts(
-        parts: &mut Parts,
-        cx: &RequestContext,
-    ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send;
-}
-
-/// An extractor that consumes the whole request, body included. Only a handler's last argument
-/// may be one.
-///
-/// `M` tells apart the blanket implementation for [`FromRequestParts`] types; implementations
-/// leave it at its default.
-pub trait FromRequest<M = private::ViaRequest>: Sized {
-    /// The response when extraction fails.
-    type Rejection: IntoResponse;
-
-    /// Extracts `Self` from the request.
-    fn from_request(
-        req: Request,
-        cx: &RequestContext,
-    ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send;
-}
-
-mod private {
-    /// The marker of [`FromRequest`](super::FromRequest) implementations proper.
-    #[derive(Debug)]
-    pub enum ViaRequest {}
-    /// The marker of the blanket implementation for head-only extractors.
-    #[derive(Debug)]
-    pub enum ViaParts {}
-}
-
-impl<T: FromRequestParts + Send> FromRequest<private::ViaParts> for T {
-    type Rejection = T::Rejection;
-
-    async fn from_request(req: Request, cx: &RequestContext) -> Result<Self, Self::Rejection> {
-        let (mut parts, _) = req.into_parts();
-        T::from_request_parts(&mut parts, cx).await
-    }
-}
-
-impl FromRequest for Request {
-    type Rejection = Infallible;
-
-    async fn from_request(req: Request, _: &RequestContext) -> Result<Self, Infallible> {
-        Ok(req)
-    }
-}
-
-impl FromRequestParts for Method {
-    type Rejection = Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &RequestContext) -> Result<Self, Infallible> {
-        Ok(parts.method.clone())
-    }
-}
-
-impl FromRequestParts for Uri {
-    type Rejection = Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &RequestContext) -> Result<Self, Infallible> {
-        Ok(parts.uri.clone())
-    }
-}
-
-impl FromRequestParts for Version {
-    type Rejection = Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &RequestContext) -> Result<Self, Infallible> {
-        Ok(parts.version)
-    }
-}
-
-/// The request's headers (a clone of them).
-impl FromRequestParts for http::HeaderMap {
-    type Rejection = Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &RequestContext) -> Result<Self, Infallible> {
-        Ok(parts.headers.clone())
-    }
-}
-
-/// An optional extractor: `None` where the inner one would have been rejected.
-impl<T: FromRequestParts + Send> FromRequestParts for Option<T> {
-    type Rejection = Infallible;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        cx: &RequestContext,
-    ) -> Result<Self, Infallible> {
-        Ok(T::from_request_parts(parts, cx).await.ok())
-    }
-}

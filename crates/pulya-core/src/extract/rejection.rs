@@ -1,7 +1,7 @@
 //! The rejection of the built-in extractors.
 
+use crate::{ErrorResponse, IntoResponse, Response};
 use http::StatusCode;
-use pulya_responses::{ErrorResponse, IntoResponse, Response};
 
 /// Why a built-in extractor refused the request: a status and a message for the client.
 ///
@@ -25,11 +25,13 @@ impl Rejection {
         self.0.message()
     }
 
-    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
+    /// A `400 Bad Request` with `message`.
+    pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, message)
     }
 
-    pub(crate) fn internal(message: impl Into<String>) -> Self {
+    /// A `500 Internal Server Error` with `message`: the app is misconfigured.
+    pub fn internal(message: impl Into<String>) -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, message)
     }
 }

@@ -13,6 +13,28 @@ use crate::error::ErrorResponse;
 pub type Response = http::Response<Body>;
 
 /// Turns a value into a [`Response`]. Handlers may return any type that implements it.
+///
+/// ```
+/// use http::StatusCode;
+/// use pulya_core::{IntoResponse, Response};
+///
+/// struct Created(u64);
+///
+/// impl IntoResponse for Created {
+///     fn into_response(self) -> Response {
+///         (StatusCode::CREATED, format!("item {}", self.0)).into_response()
+///     }
+/// }
+///
+/// let res = Created(7).into_response();
+/// assert_eq!(res.status(), StatusCode::CREATED);
+/// assert_eq!(res.body().as_bytes(), Some(&b"item 7"[..]));
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a response",
+    note = "a handler returns a type that implements `IntoResponse`: a string, bytes, `Json`, \
+            `Html`, a `StatusCode`, a tuple of status, headers and body, or a `Result` of them"
+)]
 pub trait IntoResponse {
     /// Builds the response.
     fn into_response(self) -> Response;
@@ -20,7 +42,6 @@ pub trait IntoResponse {
 
 const TEXT_PLAIN: HeaderValue = HeaderValue::from_static("text/plain; charset=utf-8");
 const OCTET_STREAM: HeaderValue = HeaderValue::from_static("application/octet-stream");
-const TEXT_HTML: HeaderValue = HeaderValue::from_static("text/html; charset=utf-8");
 
 fn with_type(body: Body, content_type: HeaderValue) -> Response {
     let mut res = Response::new(body);
@@ -99,16 +120,6 @@ impl IntoResponse for &'static [u8] {
     }
 }
 
-/// An HTML body, sent with `Content-Type: text/html; charset=utf-8`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Html<T>(pub T);
-
-impl<T: Into<Body>> IntoResponse for Html<T> {
-    fn into_response(self) -> Response {
-        with_type(self.0.into(), TEXT_HTML)
-    }
-}
-
 impl<R: IntoResponse> IntoResponse for (StatusCode, R) {
     fn into_response(self) -> Response {
         let mut res = self.1.into_response();
@@ -164,74 +175,6 @@ impl<T: IntoResponse> IntoResponse for Option<T> {
         match self {
             Some(value) => value.into_response(),
             None => ErrorResponse::new(StatusCode::NOT_FOUND, "not found").into_response(),
-        }
-    }
-}
-
-/// A redirect: a status of the 3xx family and a `Location`.
-///
-/// ```
-/// use pulya_responses::{IntoResponse, Redirect};
-///
-/// let res = Redirect::permanent("/new-home").into_response();
-/// assert_eq!(res.status(), 308);
-/// assert_eq!(res.headers()["location"], "/new-home");
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Redirect {
-    status: StatusCode,
-    location: String,
-}
-
-impl Redirect {
-    fn with(status: StatusCode, location: impl Into<String>) -> Self {
-        Self {
-            status,
-            location: location.into(),
-        }
-    }
-
-    /// `303 See Other`: fetch `location` with `GET` (after a form post, say).
-    pub fn to(location: impl Into<String>) -> Self {
-        Self::with(StatusCode::SEE_OTHER, location)
-    }
-
-    /// `307 Temporary Redirect`: repeat the same request at `location`.
-    pub fn temporary(location: impl Into<String>) -> Self {
-        Self::with(StatusCode::TEMPORARY_REDIRECT, location)
-    }
-
-    /// `308 Permanent Redirect`: repeat the same request at `location`, from now on.
-    pub fn permanent(location: impl Into<String>) -> Self {
-        Self::with(StatusCode::PERMANENT_REDIRECT, location)
-    }
-
-    /// `301 Moved Permanently` (clients may turn a `POST` into a `GET`).
-    pub fn moved_permanently(location: impl Into<String>) -> Self {
-        Self::with(StatusCode::MOVED_PERMANENTLY, location)
-    }
-
-    /// `302 Found` (clients may turn a `POST` into a `GET`).
-    pub fn found(location: impl Into<String>) -> Self {
-        Self::with(StatusCode::FOUND, location)
-    }
-}
-
-/// An invalid `Location` (a control character, say) is a 500 that names the problem, not a
-/// panic.
-impl IntoResponse for Redirect {
-    fn into_response(self) -> Response {
-        match HeaderValue::try_from(self.location) {
-            Ok(location) => {
-                let mut res = self.status.into_response();
-                res.headers_mut().insert(header::LOCATION, location);
-                res
-            }
-            Err(_) => ErrorResponse::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the redirect location is not a valid header value",
-            )
-            .into_response(),
         }
     }
 }

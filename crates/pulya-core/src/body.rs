@@ -1,4 +1,4 @@
-//! The response body.
+//! The body of requests and responses.
 
 use std::fmt;
 use std::pin::Pin;
@@ -13,15 +13,29 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 type BoxBody = Pin<Box<dyn http_body::Body<Data = Bytes, Error = BoxError> + Send>>;
 
-/// A response body: nothing, one buffer, or a stream of frames.
+/// The body of a [`Request`](crate::Request) or a [`Response`](crate::Response): nothing, one
+/// buffer, hyper's incoming stream, or any other [`http_body::Body`], boxed.
 ///
-/// `Empty` and `Full` report their exact size, so the connection writes a `Content-Length`
-/// rather than chunked encoding, and cost no allocation beyond the buffer.
+/// The one type for both directions keeps one `http_body::Body` implementation. `Empty` and
+/// `Full` report their exact size, so the connection writes a `Content-Length` rather than
+/// chunked encoding, and cost no allocation beyond the buffer; hyper's request body is held
+/// as it is, without boxing.
+///
+/// ```
+/// use http_body::Body as _;
+/// use pulya_core::Body;
+///
+/// let body = Body::from("hello");
+/// assert_eq!(body.size_hint().exact(), Some(5));
+/// assert_eq!(body.as_bytes(), Some(&b"hello"[..]));
+/// assert!(Body::empty().is_end_stream());
+/// ```
 pub struct Body(Kind);
 
 enum Kind {
     Empty,
     Full(Option<Bytes>),
+    Incoming(hyper::body::Incoming),
     Boxed(BoxBody),
 }
 
@@ -41,17 +55,34 @@ impl Body {
         }
     }
 
-    /// A body from any [`http_body::Body`], such as a stream. It is boxed.
+    /// A body from any [`http_body::Body`], such as a stream. It is boxed, unless it already is
+    /// a `Body`.
     pub fn new<B>(body: B) -> Self
     where
         B: http_body::Body<Data = Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
     {
+        let mut slot = Some(body);
+        if let Some(body) = (&mut slot as &mut dyn std::any::Any).downcast_mut::<Option<Body>>() {
+            return body.take().unwrap_or_default();
+        }
+        let body = slot.expect("taken only when `B` is `Body`");
         Body(Kind::Boxed(Box::pin(body.map_err(Into::into))))
     }
 
     /// A body from a stream of chunks, such as server-sent events or a file read in pieces.
     /// An `Err` item ends the body with that error (the connection is closed mid-body).
+    ///
+    /// ```
+    /// let chunks = [Ok::<_, std::io::Error>("a"), Ok("b")];
+    /// let body = pulya_core::Body::from_stream(StreamOf(chunks.into_iter()));
+    /// # struct StreamOf<I>(I);
+    /// # impl<I: Iterator + Unpin> futures_core::Stream for StreamOf<I> {
+    /// #     type Item = I::Item;
+    /// #     fn poll_next(mut self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>)
+    /// #         -> std::task::Poll<Option<I::Item>> { std::task::Poll::Ready(self.0.next()) }
+    /// # }
+    /// ```
     pub fn from_stream<S, B, E>(stream: S) -> Self
     where
         S: futures_core::Stream<Item = Result<B, E>> + Send + 'static,
@@ -68,7 +99,7 @@ impl Body {
         match &self.0 {
             Kind::Empty => Some(&[]),
             Kind::Full(bytes) => Some(bytes.as_deref().unwrap_or_default()),
-            Kind::Boxed(_) => None,
+            Kind::Incoming(_) | Kind::Boxed(_) => None,
         }
     }
 }
@@ -84,6 +115,7 @@ impl fmt::Debug for Body {
         match &self.0 {
             Kind::Empty => f.write_str("Body::Empty"),
             Kind::Full(bytes) => f.debug_tuple("Body::Full").field(bytes).finish(),
+            Kind::Incoming(_) => f.write_str("Body::Incoming"),
             Kind::Boxed(_) => f.write_str("Body::Stream"),
         }
     }
@@ -100,6 +132,7 @@ impl http_body::Body for Body {
         match &mut self.0 {
             Kind::Empty => Poll::Ready(None),
             Kind::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
+            Kind::Incoming(body) => Pin::new(body).poll_frame(cx).map_err(Into::into),
             Kind::Boxed(body) => body.as_mut().poll_frame(cx),
         }
     }
@@ -108,6 +141,7 @@ impl http_body::Body for Body {
         match &self.0 {
             Kind::Empty => true,
             Kind::Full(bytes) => bytes.is_none(),
+            Kind::Incoming(body) => body.is_end_stream(),
             Kind::Boxed(body) => body.is_end_stream(),
         }
     }
@@ -116,8 +150,15 @@ impl http_body::Body for Body {
         match &self.0 {
             Kind::Empty => SizeHint::with_exact(0),
             Kind::Full(bytes) => SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64)),
+            Kind::Incoming(body) => body.size_hint(),
             Kind::Boxed(body) => body.size_hint(),
         }
+    }
+}
+
+impl From<hyper::body::Incoming> for Body {
+    fn from(body: hyper::body::Incoming) -> Self {
+        Body(Kind::Incoming(body))
     }
 }
 
@@ -130,6 +171,12 @@ impl From<Bytes> for Body {
 impl From<&'static str> for Body {
     fn from(s: &'static str) -> Self {
         Self::full(Bytes::from_static(s.as_bytes()))
+    }
+}
+
+impl From<&'static [u8]> for Body {
+    fn from(s: &'static [u8]) -> Self {
+        Self::full(Bytes::from_static(s))
     }
 }
 

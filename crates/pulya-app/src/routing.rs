@@ -1,0 +1,137 @@
+//! Routing: the endpoint of the app's chain. It finds the route and runs the route's chain, or
+//! answers itself: this is where the app's 404, 405 (with `Allow`), trailing-slash redirect and
+//! 422 of a broken parameter rule are made.
+
+use std::sync::Arc;
+
+use http::{HeaderValue, StatusCode, header};
+use pulya_core::extract::MatchedPath;
+use pulya_core::middleware::Chain;
+use pulya_core::{
+    BoxFuture, Endpoint, ErrorResponse, IntoResponse, Middleware, Request, RequestContext,
+    Response, RouteParams,
+};
+use pulya_responses::ErrorPages;
+use pulya_routing::{MatchError, Route, Router};
+
+/// A route as the router holds it: its pattern (the request's `MatchedPath`) and its chain,
+/// the route's and its groups' middleware around the handler.
+pub(crate) struct RouteEntry {
+    pattern: MatchedPath,
+    chain: Arc<Chain>,
+}
+
+impl RouteEntry {
+    pub(crate) fn new(
+        pattern: &str,
+        middleware: Vec<Arc<dyn Middleware>>,
+        endpoint: Box<dyn Endpoint>,
+    ) -> Self {
+        Self {
+            pattern: MatchedPath::new(pattern),
+            chain: Arc::new(Chain::new(middleware, BoxedEndpoint(endpoint))),
+        }
+    }
+}
+
+/// An endpoint that is boxed already, so that a chain does not box it again.
+struct BoxedEndpoint(Box<dyn Endpoint>);
+
+impl Endpoint for BoxedEndpoint {
+    fn call(&self, req: Request, cx: RequestContext) -> BoxFuture<'static, Response> {
+        self.0.call(req, cx)
+    }
+}
+
+/// What routing produced: a response at once (404, 405, a redirect) or the route's future.
+pub(crate) enum Routed {
+    Ready(Response),
+    Pending(BoxFuture<'static, Response>),
+}
+
+/// The router with the app's answers for requests no route takes.
+pub(crate) struct Routing {
+    router: Router<RouteEntry>,
+    fallback: Option<Box<dyn Endpoint>>,
+    pub(crate) pages: ErrorPages,
+}
+
+impl Routing {
+    pub(crate) fn new(
+        router: Router<RouteEntry>,
+        fallback: Option<Box<dyn Endpoint>>,
+        pages: ErrorPages,
+    ) -> Self {
+        Self {
+            router,
+            fallback,
+            pages,
+        }
+    }
+
+    pub(crate) fn routes(&self) -> impl Iterator<Item = Route<'_>> {
+        self.router.routes()
+    }
+
+    pub(crate) fn router(&self) -> &Router<RouteEntry> {
+        &self.router
+    }
+
+    /// Finds the route of `req` and starts its chain, or answers.
+    pub(crate) fn route(&self, req: Request, mut cx: RequestContext) -> Routed {
+        let found = self.router.at(req.method(), req.uri().path());
+        match found {
+            Ok(m) => {
+                let path = req.uri().path();
+                let params = RouteParams::new(m.param_names, path, m.params.iter().map(|(_, v)| v));
+                let entry = m.value;
+                cx.set_route(entry.pattern.clone(), params);
+                Routed::Pending(entry.chain.run(req, cx))
+            }
+            Err(MatchError::NotFound) => match &self.fallback {
+                Some(fallback) => Routed::Pending(fallback.call(req, cx)),
+                None => Routed::Ready(self.not_found(&req)),
+            },
+            Err(MatchError::MethodNotAllowed(allowed)) => Routed::Ready(
+                self.pages
+                    .method_not_allowed(allowed.header_value(), req.headers().get(header::ACCEPT)),
+            ),
+            Err(MatchError::Redirect { location }) => {
+                let location = match req.uri().query() {
+                    Some(query) => format!("{location}?{query}"),
+                    None => location,
+                };
+                let mut res = StatusCode::PERMANENT_REDIRECT.into_response();
+                if let Ok(value) = HeaderValue::try_from(location) {
+                    res.headers_mut().insert(header::LOCATION, value);
+                }
+                Routed::Ready(res)
+            }
+            Err(MatchError::InvalidParam { name, reason }) => Routed::Ready(
+                ErrorResponse::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    format!("path parameter `{name}` {reason}"),
+                )
+                .into_response(),
+            ),
+            Err(_) => Routed::Ready(self.not_found(&req)),
+        }
+    }
+
+    fn not_found(&self, req: &Request) -> Response {
+        self.pages
+            .negotiated(StatusCode::NOT_FOUND, req.headers().get(header::ACCEPT))
+    }
+}
+
+/// Routing as the endpoint of the app's middleware chain.
+pub(crate) struct RoutingEndpoint(pub(crate) Arc<Routing>);
+
+impl Endpoint for RoutingEndpoint {
+    fn call(&self, req: Request, cx: RequestContext) -> BoxFuture<'static, Response> {
+        match self.0.route(req, cx) {
+            Routed::Ready(res) => Box::pin(std::future::ready(res)),
+            Routed::Pending(fut) => fut,
+        }
+    }
+}

@@ -1,0 +1,281 @@
+//! What the app knows about a request beyond the request itself: the matched route, its
+//! parameters, the peer's address and the app's shared data.
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use crate::extract::MatchedPath;
+
+/// Parameters kept inline before spilling to the heap; routes rarely have more.
+const INLINE_PARAMS: usize = 4;
+
+/// The matched route's parameters as byte ranges of the request path, with their names.
+///
+/// Recording ranges instead of copying values keeps routing free of allocations for routes of
+/// up to four parameters.
+#[derive(Clone, Default)]
+pub struct RouteParams {
+    names: Option<Arc<[Box<str>]>>,
+    inline: [(u32, u32); INLINE_PARAMS],
+    len: usize,
+    spill: Vec<(u32, u32)>,
+}
+
+impl RouteParams {
+    /// The parameters `names` (in path order) with `values`, each a slice of `path` (as a
+    /// router hands them out).
+    ///
+    /// # Panics
+    /// When a value is not a slice of `path`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use pulya_core::RouteParams;
+    ///
+    /// let path = "/users/7/posts/12";
+    /// let names: Arc<[Box<str>]> = Arc::from(vec!["user".into(), "post".into()]);
+    /// let params = RouteParams::new(&names, path, [&path[7..8], &path[15..]]);
+    /// let read: Vec<_> = params.iter(path).collect();
+    /// assert_eq!(read, [Some(("user", "7")), Some(("post", "12"))]);
+    /// ```
+    pub fn new<'p>(
+        names: &Arc<[Box<str>]>,
+        path: &'p str,
+        values: impl IntoIterator<Item = &'p str>,
+    ) -> Self {
+        let mut out = RouteParams::default();
+        let base = path.as_ptr() as usize;
+        for value in values {
+            // Every value is a slice of `path`, so its offset is the difference of the addresses.
+            let start = (value.as_ptr() as usize)
+                .checked_sub(base)
+                .filter(|start| start + value.len() <= path.len())
+                .expect("a route parameter is a slice of the path");
+            let span = (start as u32, (start + value.len()) as u32);
+            if out.len < INLINE_PARAMS {
+                out.inline[out.len] = span;
+            } else {
+                out.spill.push(span);
+            }
+            out.len += 1;
+        }
+        if out.len > 0 {
+            out.names = Some(Arc::clone(names));
+        }
+        out
+    }
+
+    /// How many parameters the route has.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the route has no parameters.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// `(name, raw value)` pairs in path order, values as on the wire (percent-encoded); an item
+    /// is `None` when `path` is not the path the params were matched against (a middleware
+    /// rewrote the URI).
+    pub fn iter<'a, 'p>(
+        &'a self,
+        path: &'p str,
+    ) -> impl Iterator<Item = Option<(&'a str, &'p str)>> {
+        let names: &'a [Box<str>] = self.names.as_deref().unwrap_or_default();
+        let spans = self.inline[..self.len.min(INLINE_PARAMS)]
+            .iter()
+            .chain(&self.spill);
+        names.iter().zip(spans).map(move |(name, &(start, end))| {
+            Some((&**name, path.get(start as usize..end as usize)?))
+        })
+    }
+}
+
+impl fmt::Debug for RouteParams {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: &[Box<str>] = self.names.as_deref().unwrap_or_default();
+        f.debug_struct("RouteParams")
+            .field("names", &names)
+            .finish()
+    }
+}
+
+/// A hasher for `TypeId`s, which are hashes already.
+#[derive(Default)]
+struct TypeIdHasher(u64);
+
+impl Hasher for TypeIdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        // `TypeId` hashes through `write_u64` today; this keeps any other path correct.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type TypeMap = HashMap<TypeId, Box<dyn Any + Send + Sync>, BuildHasherDefault<TypeIdHasher>>;
+
+/// What an app shares with every request: its body limit and its values by type (the state
+/// that `State<T>` extracts, and settings that extractors read). Built once, read-only after.
+///
+/// ```
+/// use pulya_core::AppData;
+///
+/// let mut data = AppData::new(1024);
+/// data.insert(String::from("db://"));
+/// assert_eq!(data.get::<String>().map(String::as_str), Some("db://"));
+/// assert_eq!(data.get::<u32>(), None);
+/// assert_eq!(data.body_limit(), 1024);
+/// ```
+#[derive(Default)]
+pub struct AppData {
+    body_limit: usize,
+    values: TypeMap,
+}
+
+impl AppData {
+    /// No values, and `body_limit` for body extractors.
+    pub fn new(body_limit: usize) -> Self {
+        Self {
+            body_limit,
+            values: TypeMap::default(),
+        }
+    }
+
+    /// The most bytes body extractors read.
+    pub fn body_limit(&self) -> usize {
+        self.body_limit
+    }
+
+    /// Sets the most bytes body extractors read.
+    pub fn set_body_limit(&mut self, bytes: usize) {
+        self.body_limit = bytes;
+    }
+
+    /// Adds `value`, returning the value of the same type it replaces.
+    pub fn insert<T: Send + Sync + 'static>(&mut self, value: T) -> Option<T> {
+        self.values
+            .insert(TypeId::of::<T>(), Box::new(value))
+            .and_then(|old| old.downcast().ok().map(|old| *old))
+    }
+
+    /// The value of type `T`: one hash-map probe.
+    pub fn get<T: 'static>(&self) -> Option<&T> {
+        self.values
+            .get(&TypeId::of::<T>())
+            .and_then(|value| value.downcast_ref())
+    }
+
+    /// Whether a value of the type `id` names is there.
+    pub fn contains(&self, id: TypeId) -> bool {
+        self.values.contains_key(&id)
+    }
+}
+
+impl fmt::Debug for AppData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppData")
+            .field("body_limit", &self.body_limit)
+            .field("values", &self.values.len())
+            .finish()
+    }
+}
+
+/// The per-request context handed to extractors and middleware next to the request: the
+/// app's [`AppData`], and the facts learned so far (the peer's address when served over a
+/// socket; the matched route and its parameters once routing ran).
+///
+/// ```
+/// use std::sync::Arc;
+/// use pulya_core::{AppData, RequestContext};
+///
+/// let mut cx = RequestContext::new(Arc::new(AppData::new(64)));
+/// assert_eq!(cx.matched_path(), None);
+/// cx.set_peer_addr(Some("127.0.0.1:4000".parse().unwrap()));
+/// assert_eq!(cx.peer_addr().unwrap().port(), 4000);
+/// assert_eq!(cx.body_limit(), 64);
+/// ```
+#[derive(Clone)]
+pub struct RequestContext {
+    app: Arc<AppData>,
+    params: RouteParams,
+    matched_path: Option<MatchedPath>,
+    peer_addr: Option<SocketAddr>,
+}
+
+impl RequestContext {
+    /// A context of an app's `data`, before routing, with no peer address.
+    pub fn new(app: Arc<AppData>) -> Self {
+        Self {
+            app,
+            params: RouteParams::default(),
+            matched_path: None,
+            peer_addr: None,
+        }
+    }
+
+    /// The app's shared data.
+    pub fn app(&self) -> &AppData {
+        &self.app
+    }
+
+    /// The app's body limit in bytes.
+    pub fn body_limit(&self) -> usize {
+        self.app.body_limit
+    }
+
+    /// The app value of type `T` (registered with `App::state`), if there is one.
+    pub fn state<T: 'static>(&self) -> Option<&T> {
+        self.app.get()
+    }
+
+    /// The matched route's pattern, such as `/users/{id}`; `None` before routing and for
+    /// requests that matched no route.
+    pub fn matched_path(&self) -> Option<&MatchedPath> {
+        self.matched_path.as_ref()
+    }
+
+    /// The matched route's parameters (empty before routing).
+    pub fn params(&self) -> &RouteParams {
+        &self.params
+    }
+
+    /// The address of the client's end of the connection, when the request came over a socket.
+    pub fn peer_addr(&self) -> Option<SocketAddr> {
+        self.peer_addr
+    }
+
+    /// Records the matched route: its pattern and its parameters. Routing calls it.
+    pub fn set_route(&mut self, pattern: MatchedPath, params: RouteParams) {
+        self.matched_path = Some(pattern);
+        self.params = params;
+    }
+
+    /// Records the peer's address. The server calls it.
+    pub fn set_peer_addr(&mut self, addr: Option<SocketAddr>) {
+        self.peer_addr = addr;
+    }
+}
+
+impl fmt::Debug for RequestContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequestContext")
+            .field("matched_path", &self.matched_path)
+            .field("params", &self.params)
+            .field("peer_addr", &self.peer_addr)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,77 @@
+//! Facts about a request that the app learns beside it: the matched route and the peer.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use http::request::Parts;
+
+use super::{FromRequestParts, Rejection};
+use crate::RequestContext;
+
+/// The pattern of the route that matched, such as `/users/{id}`: a label with bounded
+/// cardinality for logs and metrics, unlike the raw path.
+///
+/// Middleware of a group or a route reads the same fact from
+/// [`Next::context`](crate::Next::context)`.matched_path()`. Where no route matched (in a
+/// fallback handler) it is rejected with 500; ask for `Option<MatchedPath>` there.
+///
+/// ```
+/// use pulya_core::extract::MatchedPath;
+///
+/// let path = MatchedPath::new("/users/{id}");
+/// assert_eq!(path.as_str(), "/users/{id}");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct MatchedPath(Arc<str>);
+
+impl MatchedPath {
+    /// The pattern `pattern`; routing makes one per route, once.
+    pub fn new(pattern: &str) -> Self {
+        Self(pattern.into())
+    }
+
+    /// The pattern, as the route was registered (group prefixes included).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromRequestParts for MatchedPath {
+    type Rejection = Rejection;
+
+    async fn from_request_parts(_: &mut Parts, cx: &RequestContext) -> Result<Self, Rejection> {
+        cx.matched_path().cloned().ok_or_else(|| {
+            Rejection::internal("no route matched this request, so it has no `MatchedPath`")
+        })
+    }
+}
+
+/// The address of the client's end of the connection: `ConnectInfo(addr)`.
+///
+/// Pulya's server records it for every request; the in-process test client sets
+/// `127.0.0.1:1`. A request that reached the app some other way (a tower stack of the user's)
+/// carries it as a `ConnectInfo<SocketAddr>` in its extensions, or is rejected with 500.
+///
+/// ```
+/// use std::net::SocketAddr;
+/// use pulya_core::extract::ConnectInfo;
+///
+/// async fn whoami(ConnectInfo(addr): ConnectInfo<SocketAddr>) -> String {
+///     format!("you are {addr}")
+/// }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ConnectInfo<T>(pub T);
+
+impl FromRequestParts for ConnectInfo<SocketAddr> {
+    type Rejection = Rejection;
+
+    async fn from_request_parts(parts: &mut Parts, cx: &RequestContext) -> Result<Self, Rejection> {
+        cx.peer_addr()
+            .map(ConnectInfo)
+            .or_else(|| parts.extensions.get::<ConnectInfo<SocketAddr>>().copied())
+            .ok_or_else(|| {
+                Rejection::internal("the request came over no socket, so it has no `ConnectInfo`")
+            })
+    }
+}

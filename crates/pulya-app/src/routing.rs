@@ -12,13 +12,19 @@ use pulya_core::{
     Response, RouteParams,
 };
 use pulya_responses::ErrorPages;
-use pulya_routing::{MatchError, Route, Router};
+use pulya_routing::{MatchError, Route, Router, param_names};
 
-/// A route as the router holds it: its pattern (the request's `MatchedPath`) and its chain,
-/// the route's and its groups' middleware around the handler.
+/// A route as the router holds it: its facts (the request's `MatchedPath`) and what answers
+/// it.
 pub(crate) struct RouteEntry {
     pattern: MatchedPath,
-    chain: Arc<Chain>,
+    target: Target,
+}
+
+/// The handler alone when the route has no middleware (one call), else the chain around it.
+enum Target {
+    Endpoint(Box<dyn Endpoint>),
+    Chain(Arc<Chain>),
 }
 
 impl RouteEntry {
@@ -27,19 +33,15 @@ impl RouteEntry {
         middleware: Vec<Arc<dyn Middleware>>,
         endpoint: Box<dyn Endpoint>,
     ) -> Self {
+        let target = if middleware.is_empty() {
+            Target::Endpoint(endpoint)
+        } else {
+            Target::Chain(Arc::new(Chain::new(middleware, endpoint)))
+        };
         Self {
-            pattern: MatchedPath::new(pattern),
-            chain: Arc::new(Chain::new(middleware, BoxedEndpoint(endpoint))),
+            pattern: MatchedPath::new(pattern, param_names(pattern)),
+            target,
         }
-    }
-}
-
-/// An endpoint that is boxed already, so that a chain does not box it again.
-struct BoxedEndpoint(Box<dyn Endpoint>);
-
-impl Endpoint for BoxedEndpoint {
-    fn call(&self, req: Request, cx: RequestContext) -> BoxFuture<'static, Response> {
-        self.0.call(req, cx)
     }
 }
 
@@ -83,10 +85,13 @@ impl Routing {
         match found {
             Ok(m) => {
                 let path = req.uri().path();
-                let params = RouteParams::new(m.param_names, path, m.params.iter().map(|(_, v)| v));
+                let params = RouteParams::new(path, m.params.iter().map(|(_, v)| v));
                 let entry = m.value;
                 cx.set_route(entry.pattern.clone(), params);
-                Routed::Pending(entry.chain.run(req, cx))
+                Routed::Pending(match &entry.target {
+                    Target::Endpoint(endpoint) => endpoint.call(req, cx),
+                    Target::Chain(chain) => chain.run(req, cx),
+                })
             }
             Err(MatchError::NotFound) => match &self.fallback {
                 Some(fallback) => Routed::Pending(fallback.call(req, cx)),

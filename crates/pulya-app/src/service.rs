@@ -59,7 +59,7 @@ impl AppService {
         let chain = (!middleware.is_empty()).then(|| {
             Arc::new(Chain::new(
                 middleware,
-                RoutingEndpoint(Arc::clone(&routing)),
+                Box::new(RoutingEndpoint(Arc::clone(&routing))),
             ))
         });
         Self {

@@ -13,21 +13,21 @@ use crate::extract::MatchedPath;
 /// Parameters kept inline before spilling to the heap; routes rarely have more.
 const INLINE_PARAMS: usize = 4;
 
-/// The matched route's parameters as byte ranges of the request path, with their names.
+/// Where the matched route's parameters lie in the request path: byte ranges, in path order.
+/// Their names are the route's ([`MatchedPath::param_names`]).
 ///
 /// Recording ranges instead of copying values keeps routing free of allocations for routes of
 /// up to four parameters.
 #[derive(Clone, Default)]
 pub struct RouteParams {
-    names: Option<Arc<[Box<str>]>>,
     inline: [(u32, u32); INLINE_PARAMS],
     len: usize,
     spill: Vec<(u32, u32)>,
 }
 
 impl RouteParams {
-    /// The parameters `names` (in path order) with `values`, each a slice of `path` (as a
-    /// router hands them out).
+    /// The parameters `values`, each a slice of `path` (as a router hands them out), in path
+    /// order.
     ///
     /// # Panics
     /// When a value is not a slice of `path`.
@@ -38,15 +38,11 @@ impl RouteParams {
     ///
     /// let path = "/users/7/posts/12";
     /// let names: Arc<[Box<str>]> = Arc::from(vec!["user".into(), "post".into()]);
-    /// let params = RouteParams::new(&names, path, [&path[7..8], &path[15..]]);
-    /// let read: Vec<_> = params.iter(path).collect();
+    /// let params = RouteParams::new(path, [&path[7..8], &path[15..]]);
+    /// let read: Vec<_> = params.iter(&names, path).collect();
     /// assert_eq!(read, [Some(("user", "7")), Some(("post", "12"))]);
     /// ```
-    pub fn new<'p>(
-        names: &Arc<[Box<str>]>,
-        path: &'p str,
-        values: impl IntoIterator<Item = &'p str>,
-    ) -> Self {
+    pub fn new<'p>(path: &'p str, values: impl IntoIterator<Item = &'p str>) -> Self {
         let mut out = RouteParams::default();
         let base = path.as_ptr() as usize;
         for value in values {
@@ -63,9 +59,6 @@ impl RouteParams {
             }
             out.len += 1;
         }
-        if out.len > 0 {
-            out.names = Some(Arc::clone(names));
-        }
         out
     }
 
@@ -79,14 +72,14 @@ impl RouteParams {
         self.len == 0
     }
 
-    /// `(name, raw value)` pairs in path order, values as on the wire (percent-encoded); an item
-    /// is `None` when `path` is not the path the params were matched against (a middleware
-    /// rewrote the URI).
+    /// `(name, raw value)` pairs in path order, with the route's `names`, values as on the wire
+    /// (percent-encoded); an item is `None` when `path` is not the path the params were matched
+    /// against (a middleware rewrote the URI).
     pub fn iter<'a, 'p>(
         &'a self,
+        names: &'a [Box<str>],
         path: &'p str,
     ) -> impl Iterator<Item = Option<(&'a str, &'p str)>> {
-        let names: &'a [Box<str>] = self.names.as_deref().unwrap_or_default();
         let spans = self.inline[..self.len.min(INLINE_PARAMS)]
             .iter()
             .chain(&self.spill);
@@ -98,9 +91,8 @@ impl RouteParams {
 
 impl fmt::Debug for RouteParams {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names: &[Box<str>] = self.names.as_deref().unwrap_or_default();
         f.debug_struct("RouteParams")
-            .field("names", &names)
+            .field("len", &self.len)
             .finish()
     }
 }
@@ -248,9 +240,18 @@ impl RequestContext {
         self.matched_path.as_ref()
     }
 
-    /// The matched route's parameters (empty before routing).
-    pub fn params(&self) -> &RouteParams {
-        &self.params
+    /// The matched route's parameters as `(name, raw value)` pairs of `path` (the request's
+    /// path), values percent-encoded as on the wire; empty before routing. An item is `None`
+    /// when `path` is not the path that was routed (a middleware rewrote the URI).
+    pub fn params<'a, 'p>(
+        &'a self,
+        path: &'p str,
+    ) -> impl Iterator<Item = Option<(&'a str, &'p str)>> {
+        let names: &'a [Box<str>] = self
+            .matched_path
+            .as_ref()
+            .map_or(&[], |route| &route.param_names()[..]);
+        self.params.iter(names, path)
     }
 
     /// The address of the client's end of the connection, when the request came over a socket.

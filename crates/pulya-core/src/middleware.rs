@@ -68,11 +68,11 @@ impl Chain {
     /// The chain of `middleware` (outermost first) around `endpoint`.
     pub fn new(
         middleware: impl IntoIterator<Item = Arc<dyn Middleware>>,
-        endpoint: impl Endpoint,
+        endpoint: Box<dyn Endpoint>,
     ) -> Self {
         Self {
             middleware: middleware.into_iter().collect(),
-            endpoint: Box::new(endpoint),
+            endpoint,
         }
     }
 

@@ -46,5 +46,7 @@ mod rules;
 pub use cache::DEFAULT_CACHE_CAPACITY;
 pub use error::{InsertError, MatchError};
 pub use params::{Params, ParamsIter};
-pub use router::{AllowedMethods, Match, Route, RouteGroup, Router, TrailingSlash, join_paths};
+pub use router::{
+    AllowedMethods, Match, Route, RouteGroup, Router, TrailingSlash, join_paths, param_names,
+};
 pub use rules::{Constraints, OnInvalid, ParamRule};

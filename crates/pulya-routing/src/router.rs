@@ -822,7 +822,11 @@ fn check_rules(
 
 /// The names of a route's parameters in path order: `{id}` gives `id`, `{*rest}` gives `rest`;
 /// `{{` and `}}` are literal braces.
-fn param_names(route: &str) -> Arc<[Box<str>]> {
+///
+/// ```
+/// assert_eq!(&*pulya_routing::param_names("/users/{id}/files/{*path}"), [Box::from("id"), Box::from("path")]);
+/// ```
+pub fn param_names(route: &str) -> Arc<[Box<str>]> {
     let bytes = route.as_bytes();
     let mut names = Vec::new();
     let mut i = 0;

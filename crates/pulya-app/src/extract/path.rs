@@ -34,7 +34,7 @@ impl<T: DeserializeOwned> FromRequestParts for Path<T> {
     async fn from_request_parts(parts: &mut Parts, cx: &RequestContext) -> Result<Self, Rejection> {
         // Inline for up to four parameters: no allocation for the list itself.
         let mut params: SmallVec<[Param<'_>; 4]> = SmallVec::new();
-        for item in cx.params().iter(parts.uri.path()) {
+        for item in cx.params(parts.uri.path()) {
             let (name, raw) = item.ok_or_else(|| {
                 Rejection::internal(
                     "the request path was changed after routing; its parameters are lost",

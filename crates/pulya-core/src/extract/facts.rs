@@ -18,21 +18,38 @@ use crate::RequestContext;
 /// ```
 /// use pulya_core::extract::MatchedPath;
 ///
-/// let path = MatchedPath::new("/users/{id}");
+/// let path = MatchedPath::new("/users/{id}", vec!["id".into()].into());
 /// assert_eq!(path.as_str(), "/users/{id}");
+/// assert_eq!(&*path.param_names(), ["id".into()]);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct MatchedPath(Arc<str>);
+pub struct MatchedPath(Arc<Route>);
+
+/// One route's facts, shared by all its requests.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Route {
+    pattern: Box<str>,
+    param_names: Arc<[Box<str>]>,
+}
 
 impl MatchedPath {
-    /// The pattern `pattern`; routing makes one per route, once.
-    pub fn new(pattern: &str) -> Self {
-        Self(pattern.into())
+    /// The route `pattern`, whose parameters are `param_names` in path order; routing makes one
+    /// per route, once, so that a request holds it for a reference-count increment.
+    pub fn new(pattern: &str, param_names: Arc<[Box<str>]>) -> Self {
+        Self(Arc::new(Route {
+            pattern: pattern.into(),
+            param_names,
+        }))
     }
 
     /// The pattern, as the route was registered (group prefixes included).
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.0.pattern
+    }
+
+    /// The names of the route's parameters, in path order.
+    pub fn param_names(&self) -> &Arc<[Box<str>]> {
+        &self.0.param_names
     }
 }
 

@@ -20,7 +20,7 @@ use crate::RequestContext;
 ///
 /// let path = MatchedPath::new("/users/{id}", vec!["id".into()].into());
 /// assert_eq!(path.as_str(), "/users/{id}");
-/// assert_eq!(&*path.param_names(), ["id".into()]);
+/// assert_eq!(path.param_names()[..], [Box::from("id")]);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct MatchedPath(Arc<Route>);

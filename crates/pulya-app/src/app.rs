@@ -405,8 +405,9 @@ impl App {
         router.set_trailing_slash(self.trailing_slash);
         router.set_cache_capacity(self.route_cache);
         let mut problems = self.problems;
+        let mut data = self.data;
         for def in self.routes {
-            let entry = RouteEntry::new(&def.path, sorted(def.middleware), def.endpoint);
+            let entry = RouteEntry::new(&mut data, &def.path, sorted(def.middleware), def.endpoint);
             if let Err(err) = router.insert_with(def.method, &def.path, entry, def.constraints) {
                 problems.push(BuildProblem::Route(err));
             }
@@ -414,7 +415,6 @@ impl App {
         if !problems.is_empty() {
             return Err(BuildError { problems });
         }
-        let mut data = self.data;
         data.insert(JsonConfig {
             decode: self.json_decode,
             encode: self.json_encode,

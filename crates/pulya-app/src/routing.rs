@@ -8,8 +8,8 @@ use http::{HeaderValue, StatusCode, header};
 use pulya_core::extract::MatchedPath;
 use pulya_core::middleware::Chain;
 use pulya_core::{
-    BoxFuture, Endpoint, ErrorResponse, IntoResponse, Middleware, Request, RequestContext,
-    Response, RouteParams,
+    AppData, BoxFuture, Endpoint, ErrorResponse, IntoResponse, Middleware, Request, RequestContext,
+    Response, RouteId, RouteParams,
 };
 use pulya_responses::ErrorPages;
 use pulya_routing::{MatchError, Route, Router, param_names};
@@ -17,7 +17,7 @@ use pulya_routing::{MatchError, Route, Router, param_names};
 /// A route as the router holds it: its facts (the request's `MatchedPath`) and what answers
 /// it.
 pub(crate) struct RouteEntry {
-    pattern: MatchedPath,
+    id: RouteId,
     target: Target,
 }
 
@@ -28,7 +28,9 @@ enum Target {
 }
 
 impl RouteEntry {
+    /// The route `pattern`, whose facts go into `data`.
     pub(crate) fn new(
+        data: &mut AppData,
         pattern: &str,
         middleware: Vec<Arc<dyn Middleware>>,
         endpoint: Box<dyn Endpoint>,
@@ -39,7 +41,7 @@ impl RouteEntry {
             Target::Chain(Arc::new(Chain::new(middleware, endpoint)))
         };
         Self {
-            pattern: MatchedPath::new(pattern, param_names(pattern)),
+            id: data.add_route(MatchedPath::new(pattern, param_names(pattern))),
             target,
         }
     }
@@ -87,7 +89,7 @@ impl Routing {
                 let path = req.uri().path();
                 let params = RouteParams::new(path, m.params.iter().map(|(_, v)| v));
                 let entry = m.value;
-                cx.set_route(entry.pattern.clone(), params);
+                cx.set_route(entry.id, params);
                 Routed::Pending(match &entry.target {
                     Target::Endpoint(endpoint) => endpoint.call(req, cx),
                     Target::Chain(chain) => chain.run(req, cx),

@@ -35,6 +35,12 @@ pub struct Body(Kind);
 enum Kind {
     Empty,
     Full(Option<Bytes>),
+    /// The streams, apart: dropping or polling them is out of line, so that the common
+    /// buffered bodies stay cheap to drop and poll where hyper writes them.
+    Stream(Stream),
+}
+
+enum Stream {
     Incoming(hyper::body::Incoming),
     Boxed(BoxBody),
 }
@@ -67,7 +73,9 @@ impl Body {
             return body.take().unwrap_or_default();
         }
         let body = slot.expect("taken only when `B` is `Body`");
-        Body(Kind::Boxed(Box::pin(body.map_err(Into::into))))
+        Body(Kind::Stream(Stream::Boxed(Box::pin(
+            body.map_err(Into::into),
+        ))))
     }
 
     /// A body from a stream of chunks, such as server-sent events or a file read in pieces.
@@ -99,7 +107,7 @@ impl Body {
         match &self.0 {
             Kind::Empty => Some(&[]),
             Kind::Full(bytes) => Some(bytes.as_deref().unwrap_or_default()),
-            Kind::Incoming(_) | Kind::Boxed(_) => None,
+            Kind::Stream(_) => None,
         }
     }
 }
@@ -115,8 +123,8 @@ impl fmt::Debug for Body {
         match &self.0 {
             Kind::Empty => f.write_str("Body::Empty"),
             Kind::Full(bytes) => f.debug_tuple("Body::Full").field(bytes).finish(),
-            Kind::Incoming(_) => f.write_str("Body::Incoming"),
-            Kind::Boxed(_) => f.write_str("Body::Stream"),
+            Kind::Stream(Stream::Incoming(_)) => f.write_str("Body::Incoming"),
+            Kind::Stream(Stream::Boxed(_)) => f.write_str("Body::Stream"),
         }
     }
 }
@@ -125,6 +133,7 @@ impl http_body::Body for Body {
     type Data = Bytes;
     type Error = BoxError;
 
+    #[inline]
     fn poll_frame(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -132,33 +141,59 @@ impl http_body::Body for Body {
         match &mut self.0 {
             Kind::Empty => Poll::Ready(None),
             Kind::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
-            Kind::Incoming(body) => Pin::new(body).poll_frame(cx).map_err(Into::into),
-            Kind::Boxed(body) => body.as_mut().poll_frame(cx),
+            Kind::Stream(stream) => stream.poll_frame(cx),
         }
     }
 
+    #[inline]
     fn is_end_stream(&self) -> bool {
         match &self.0 {
             Kind::Empty => true,
             Kind::Full(bytes) => bytes.is_none(),
-            Kind::Incoming(body) => body.is_end_stream(),
-            Kind::Boxed(body) => body.is_end_stream(),
+            Kind::Stream(stream) => stream.is_end_stream(),
         }
     }
 
+    #[inline]
     fn size_hint(&self) -> SizeHint {
         match &self.0 {
             Kind::Empty => SizeHint::with_exact(0),
             Kind::Full(bytes) => SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64)),
-            Kind::Incoming(body) => body.size_hint(),
-            Kind::Boxed(body) => body.size_hint(),
+            Kind::Stream(stream) => stream.size_hint(),
+        }
+    }
+}
+
+impl Stream {
+    // The `http_body::Body` methods, named through the trait: `Stream` is not a body itself.
+    #[inline(never)]
+    fn poll_frame(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        match self {
+            Stream::Incoming(body) => {
+                http_body::Body::poll_frame(Pin::new(body), cx).map_err(Into::into)
+            }
+            Stream::Boxed(body) => body.as_mut().poll_frame(cx),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match self {
+            Stream::Incoming(body) => http_body::Body::is_end_stream(body),
+            Stream::Boxed(body) => body.is_end_stream(),
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self {
+            Stream::Incoming(body) => http_body::Body::size_hint(body),
+            Stream::Boxed(body) => body.size_hint(),
         }
     }
 }
 
 impl From<hyper::body::Incoming> for Body {
     fn from(body: hyper::body::Incoming) -> Self {
-        Body(Kind::Incoming(body))
+        Body(Kind::Stream(Stream::Incoming(body)))
     }
 }
 

@@ -136,7 +136,13 @@ type TypeMap = HashMap<TypeId, Box<dyn Any + Send + Sync>, BuildHasherDefault<Ty
 pub struct AppData {
     body_limit: usize,
     values: TypeMap,
+    routes: Vec<MatchedPath>,
 }
+
+/// A route of an app, as [`AppData::add_route`] numbered it: what a request's context records
+/// after routing (a number, so that routing a request costs no reference count).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RouteId(u32);
 
 impl AppData {
     /// No values, and `body_limit` for body extractors.
@@ -144,7 +150,23 @@ impl AppData {
         Self {
             body_limit,
             values: TypeMap::default(),
+            routes: Vec::new(),
         }
+    }
+
+    /// Adds a route's facts, returning the id a request's context records when it matches.
+    ///
+    /// # Panics
+    /// Past `u32::MAX` routes.
+    pub fn add_route(&mut self, route: MatchedPath) -> RouteId {
+        let id = u32::try_from(self.routes.len()).expect("fewer than 2^32 routes");
+        self.routes.push(route);
+        RouteId(id)
+    }
+
+    /// The route `id` names, if it is one of this app's.
+    pub fn route(&self, id: RouteId) -> Option<&MatchedPath> {
+        self.routes.get(id.0 as usize)
     }
 
     /// The most bytes body extractors read.
@@ -182,6 +204,7 @@ impl fmt::Debug for AppData {
         f.debug_struct("AppData")
             .field("body_limit", &self.body_limit)
             .field("values", &self.values.len())
+            .field("routes", &self.routes.len())
             .finish()
     }
 }
@@ -204,7 +227,7 @@ impl fmt::Debug for AppData {
 pub struct RequestContext {
     app: Arc<AppData>,
     params: RouteParams,
-    matched_path: Option<MatchedPath>,
+    route: Option<RouteId>,
     peer_addr: Option<SocketAddr>,
 }
 
@@ -214,7 +237,7 @@ impl RequestContext {
         Self {
             app,
             params: RouteParams::default(),
-            matched_path: None,
+            route: None,
             peer_addr: None,
         }
     }
@@ -237,7 +260,7 @@ impl RequestContext {
     /// The matched route's pattern, such as `/users/{id}`; `None` before routing and for
     /// requests that matched no route.
     pub fn matched_path(&self) -> Option<&MatchedPath> {
-        self.matched_path.as_ref()
+        self.app.route(self.route?)
     }
 
     /// The matched route's parameters as `(name, raw value)` pairs of `path` (the request's
@@ -248,8 +271,7 @@ impl RequestContext {
         path: &'p str,
     ) -> impl Iterator<Item = Option<(&'a str, &'p str)>> {
         let names: &'a [Box<str>] = self
-            .matched_path
-            .as_ref()
+            .matched_path()
             .map_or(&[], |route| &route.param_names()[..]);
         self.params.iter(names, path)
     }
@@ -259,9 +281,10 @@ impl RequestContext {
         self.peer_addr
     }
 
-    /// Records the matched route: its pattern and its parameters. Routing calls it.
-    pub fn set_route(&mut self, pattern: MatchedPath, params: RouteParams) {
-        self.matched_path = Some(pattern);
+    /// Records the matched route (an id of this context's [`AppData`]) and its parameters.
+    /// Routing calls it.
+    pub fn set_route(&mut self, route: RouteId, params: RouteParams) {
+        self.route = Some(route);
         self.params = params;
     }
 
@@ -274,7 +297,7 @@ impl RequestContext {
 impl fmt::Debug for RequestContext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RequestContext")
-            .field("matched_path", &self.matched_path)
+            .field("matched_path", &self.matched_path())
             .field("params", &self.params)
             .field("peer_addr", &self.peer_addr)
             .finish_non_exhaustive()

@@ -147,6 +147,27 @@ macro_rules! route_methods {
             self
         }
 
+        /// A `tower::Layer` around the route registered just before this call, at priority 0:
+        /// [`route_middleware`](Self::route_middleware) of [`from_layer(layer)`](crate::middleware::from_layer).
+        #[cfg(feature = "tower")]
+        pub fn route_layer<L>(self, layer: L) -> Self
+        where
+            L: tower_layer::Layer<crate::middleware::NextService>,
+            crate::middleware::LayerMiddleware<L::Service>: Middleware,
+        {
+            self.route_middleware(crate::middleware::from_layer(layer))
+        }
+
+        /// Mounts a `tower::Service` as the endpoint of `method` on `path`: a clone of it
+        /// answers each request ([`from_service`](crate::middleware::from_service)).
+        #[cfg(feature = "tower")]
+        pub fn route_service<S>(self, method: Method, path: &str, service: S) -> Self
+        where
+            crate::middleware::ServiceEndpoint<S>: Endpoint,
+        {
+            self.route_endpoint(method, path, crate::middleware::from_service(service))
+        }
+
         /// Puts `rule` on parameter `name` of the route registered just before this call, such
         /// as `.get("/orders/{id}", show).constrain("id", ParamRule::u64().range(1..=100))`. A
         /// path that breaks it matches no route (404), or answers 422 after
@@ -245,6 +266,17 @@ impl Group {
         self.middleware_at(0, middleware)
     }
 
+    /// A `tower::Layer` around every route of this group, at priority 0: the group's
+    /// [`middleware`](Self::middleware) of [`from_layer(layer)`](crate::middleware::from_layer).
+    #[cfg(feature = "tower")]
+    pub fn layer<L>(self, layer: L) -> Self
+    where
+        L: tower_layer::Layer<crate::middleware::NextService>,
+        crate::middleware::LayerMiddleware<L::Service>: Middleware,
+    {
+        self.middleware(crate::middleware::from_layer(layer))
+    }
+
     /// [`middleware`](Self::middleware) with a priority: lower runs first (outermost); see
     /// [`App::route_middleware_at`].
     pub fn middleware_at(mut self, priority: i32, middleware: impl Middleware) -> Self {
@@ -329,6 +361,23 @@ impl App {
         self
     }
 
+    /// Any [`Endpoint`] for requests that match no route, instead of the default JSON 404.
+    pub fn fallback_endpoint(mut self, endpoint: impl Endpoint) -> Self {
+        self.fallback = Some(Box::new(endpoint));
+        self
+    }
+
+    /// A `tower::Service` for requests that match no route, instead of the default JSON 404:
+    /// [`fallback_endpoint`](Self::fallback_endpoint) of
+    /// [`from_service(service)`](crate::middleware::from_service).
+    #[cfg(feature = "tower")]
+    pub fn fallback_service<S>(self, service: S) -> Self
+    where
+        crate::middleware::ServiceEndpoint<S>: Endpoint,
+    {
+        self.fallback_endpoint(crate::middleware::from_service(service))
+    }
+
     /// Shared state for the [`State`](crate::extract::State) extractor. One value per type; a
     /// second value of the same type replaces the first.
     pub fn state<T: Clone + Send + Sync + 'static>(mut self, value: T) -> Self {
@@ -341,6 +390,33 @@ impl App {
     /// one added is the outermost: it sees the request first and the response last.
     pub fn middleware(self, middleware: impl Middleware) -> Self {
         self.middleware_at(0, middleware)
+    }
+
+    /// A `tower::Layer` around the whole app, at priority 0: the app's
+    /// [`middleware`](Self::middleware) of [`from_layer(layer)`](crate::middleware::from_layer),
+    /// so that tower-http's layers plug in.
+    ///
+    /// ```
+    /// use pulya_app::App;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let client = App::new()
+    ///     .get("/", || async { "hi" })
+    ///     .layer(tower::util::MapResponseLayer::new(|mut res: http::Response<pulya_app::Body>| {
+    ///         res.headers_mut().insert("x-layer", "tower".parse().unwrap());
+    ///         res
+    ///     }))
+    ///     .test_client();
+    /// assert_eq!(client.get("/").send().await.header("x-layer"), Some("tower"));
+    /// # }
+    /// ```
+    #[cfg(feature = "tower")]
+    pub fn layer<L>(self, layer: L) -> Self
+    where
+        L: tower_layer::Layer<crate::middleware::NextService>,
+        crate::middleware::LayerMiddleware<L::Service>: Middleware,
+    {
+        self.middleware(crate::middleware::from_layer(layer))
     }
 
     /// [`middleware`](Self::middleware) with a priority: lower runs first (outermost), equal

@@ -38,6 +38,8 @@ pub mod middleware;
 mod routing;
 mod service;
 mod test_client;
+#[cfg(feature = "tower")]
+mod tower;
 
 pub use app::{App, BuildError, BuildProblem, DEFAULT_BODY_LIMIT, Group};
 pub use handler::Handler;

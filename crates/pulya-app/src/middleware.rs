@@ -15,6 +15,11 @@ use pulya_core::{BoxFuture, IntoResponse, Request, Response};
 
 pub use pulya_core::middleware::{Endpoint, Middleware, Next};
 
+#[cfg(feature = "tower")]
+pub use crate::tower::{
+    LayerMiddleware, NextService, ServiceEndpoint, ServiceFuture, from_layer, from_service,
+};
+
 /// Middleware from an async function or closure taking the request and the rest of the chain.
 ///
 /// ```

@@ -110,6 +110,9 @@ impl fmt::Debug for Chain {
 
 /// The rest of the chain after the current middleware: further middleware, then the endpoint.
 /// It carries the request's [`RequestContext`], which the middleware may read or change.
+///
+/// A clone runs the same rest of the chain (a retry, say); each run is a full pass through it.
+#[derive(Clone)]
 pub struct Next {
     chain: Arc<Chain>,
     index: usize,

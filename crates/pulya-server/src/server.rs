@@ -8,10 +8,12 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
-use pulya_app::{App, AppService};
+use pulya_app::{App, AppService, Request};
+use pulya_core::BoxError;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
@@ -183,12 +185,8 @@ impl Server {
     /// Builds the app, starts a multi-thread runtime with [`workers`](Server::workers) threads
     /// and serves until shutdown. Returns `Ok(())` after a graceful shutdown.
     pub fn serve(self, app: App) -> Result<(), ServeError> {
-        let mut runtime = tokio::runtime::Builder::new_multi_thread();
-        if let Some(workers) = self.workers {
-            runtime.worker_threads(workers);
-        }
-        let runtime = runtime.enable_all().build().map_err(ServeError::Runtime)?;
-        runtime.block_on(self.run(app))
+        let service = app.build()?;
+        self.serve_service(service)
     }
 
     /// Builds the app and serves it on the current tokio runtime until shutdown.
@@ -197,8 +195,49 @@ impl Server {
         self.run_service(service).await
     }
 
-    /// Serves an already built app on the current tokio runtime until shutdown.
-    pub async fn run_service(mut self, service: AppService) -> Result<(), ServeError> {
+    /// [`serve`](Self::serve) for any `tower::Service` of Pulya requests: a built
+    /// [`AppService`], one wrapped in tower layers (`ServiceBuilder::new().layer(..).service(app)`),
+    /// or another framework's. Starts its own multi-thread runtime.
+    ///
+    /// An `AppService` is served as it is. Any other service is mounted as the fallback of an
+    /// app of no routes: a clone of it answers each request, which carries its peer's address
+    /// as a [`ConnectInfo<SocketAddr>`](pulya_app::extract::ConnectInfo) extension; an error of
+    /// the service is a 500 in Pulya's error shape, logged; a panic is a 500 too.
+    pub fn serve_service<S, B>(self, service: S) -> Result<(), ServeError>
+    where
+        S: tower_service::Service<Request, Response = http::Response<B>>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Error: Into<BoxError>,
+        S::Future: Send + 'static,
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let mut runtime = tokio::runtime::Builder::new_multi_thread();
+        if let Some(workers) = self.workers {
+            runtime.worker_threads(workers);
+        }
+        let runtime = runtime.enable_all().build().map_err(ServeError::Runtime)?;
+        runtime.block_on(self.run_service(service))
+    }
+
+    /// [`run`](Self::run) for any `tower::Service`, on the current tokio runtime; see
+    /// [`serve_service`](Self::serve_service).
+    pub async fn run_service<S, B>(mut self, service: S) -> Result<(), ServeError>
+    where
+        S: tower_service::Service<Request, Response = http::Response<B>>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Error: Into<BoxError>,
+        S::Future: Send + 'static,
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let service = as_app(service)?;
         let listener = self.listen()?;
         let signal = self
             .signal
@@ -313,6 +352,28 @@ impl Server {
             }
         }
     }
+}
+
+/// `service` as an app: itself when it is one (the accept loop then serves it with no
+/// extension or box per request), else mounted as the fallback of an app of no routes.
+fn as_app<S, B>(service: S) -> Result<AppService, ServeError>
+where
+    S: tower_service::Service<Request, Response = http::Response<B>>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Error: Into<BoxError>,
+    S::Future: Send + 'static,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    let mut slot = Some(service);
+    if let Some(app) = (&mut slot as &mut dyn std::any::Any).downcast_mut::<Option<AppService>>() {
+        return Ok(app.take().expect("just filled"));
+    }
+    let service = slot.expect("not taken");
+    Ok(App::new().fallback_service(service).build()?)
 }
 
 /// Waits after accept errors. Errors of one connection (reset before accept) are retried at

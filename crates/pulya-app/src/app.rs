@@ -5,6 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use http::Method;
+use pulya_core::extract::{Need, Requirements};
 use pulya_core::{AppData, Endpoint, Middleware};
 use pulya_responses::{ErrorPages, JsonCodec, JsonConfig};
 use pulya_routing::{
@@ -40,6 +41,8 @@ struct RouteDef {
     /// The route's own middleware and, once its groups are closed, theirs before it.
     middleware: Vec<Ordered>,
     constraints: Constraints,
+    /// What the handler's extractors need from the app, checked at build.
+    needs: Requirements,
 }
 
 /// A mistake in an app's configuration, found by [`App::build`].
@@ -51,6 +54,14 @@ pub enum BuildProblem {
     /// A route-level call (`route_middleware`, `constrain`, `on_invalid`) made before any route
     /// was registered on the app or group; it names the call.
     NoRouteYet(&'static str),
+    /// A handler's extractor needs what the app does not have, such as a `State<T>` with no
+    /// `App::state` of that type.
+    Unmet {
+        /// The route, as `METHOD /path`, or `fallback`.
+        route: String,
+        /// What is missing.
+        need: Need,
+    },
 }
 
 impl fmt::Display for BuildProblem {
@@ -61,6 +72,7 @@ impl fmt::Display for BuildProblem {
                 f,
                 "`{call}` applies to the route registered just before it, but there is none"
             ),
+            BuildProblem::Unmet { route, need } => write!(f, "`{route}` needs {need}"),
         }
     }
 }
@@ -76,7 +88,11 @@ macro_rules! route_methods {
             path: &str,
             handler: H,
         ) -> Self {
-            self.route_endpoint(method, path, HandlerEndpoint::new(handler))
+            let mut this = self.route_endpoint(method, path, HandlerEndpoint::new(handler));
+            if let Some(route) = this.routes.last_mut() {
+                H::requirements(&mut route.needs);
+            }
+            this
         }
 
         /// Registers any [`Endpoint`] (a service that answers requests, such as static files)
@@ -94,6 +110,7 @@ macro_rules! route_methods {
                 endpoint: Box::new(endpoint),
                 middleware: Vec::new(),
                 constraints: Constraints::new(),
+                needs: Requirements::new(),
             });
             self
         }
@@ -310,6 +327,7 @@ pub struct App {
     routes: Vec<RouteDef>,
     problems: Vec<BuildProblem>,
     fallback: Option<Box<dyn Endpoint>>,
+    fallback_needs: Requirements,
     data: AppData,
     middleware: Vec<Ordered>,
     trailing_slash: TrailingSlash,
@@ -343,6 +361,7 @@ impl App {
             routes: Vec::new(),
             problems: Vec::new(),
             fallback: None,
+            fallback_needs: Requirements::new(),
             data: AppData::new(DEFAULT_BODY_LIMIT),
             middleware: Vec::new(),
             trailing_slash: TrailingSlash::Strict,
@@ -358,12 +377,15 @@ impl App {
     /// The handler for requests that match no route, instead of the default JSON 404.
     pub fn fallback<H: Handler<T>, T: 'static>(mut self, handler: H) -> Self {
         self.fallback = Some(Box::new(HandlerEndpoint::new(handler)));
+        self.fallback_needs = Requirements::new();
+        H::requirements(&mut self.fallback_needs);
         self
     }
 
     /// Any [`Endpoint`] for requests that match no route, instead of the default JSON 404.
     pub fn fallback_endpoint(mut self, endpoint: impl Endpoint) -> Self {
         self.fallback = Some(Box::new(endpoint));
+        self.fallback_needs = Requirements::new();
         self
     }
 
@@ -474,14 +496,32 @@ impl App {
     }
 
     /// Inserts the routes, composes each route's middleware chain and the app's, and freezes
-    /// the app. Fails with every problem found (a route that could not be inserted, a
-    /// route-level call with no route before it), each named.
+    /// the app. Fails with every problem found, each named: a route that could not be
+    /// inserted, a route-level call with no route before it, an extractor whose need the app
+    /// does not meet (a `State<T>` with no `App::state` of `T`).
     pub fn build(self) -> Result<AppService, BuildError> {
         let mut router = Router::new();
         router.set_trailing_slash(self.trailing_slash);
         router.set_cache_capacity(self.route_cache);
         let mut problems = self.problems;
         let mut data = self.data;
+        let unmet = |route: String, needs: &Requirements| {
+            needs
+                .iter()
+                .filter(|need| match need {
+                    Need::State { type_id, .. } => !data.contains(*type_id),
+                    _ => false,
+                })
+                .map(|&need| BuildProblem::Unmet {
+                    route: route.clone(),
+                    need,
+                })
+                .collect::<Vec<_>>()
+        };
+        for def in &self.routes {
+            problems.extend(unmet(format!("{} {}", def.method, def.path), &def.needs));
+        }
+        problems.extend(unmet("fallback".to_owned(), &self.fallback_needs));
         for def in self.routes {
             let entry = RouteEntry::new(&mut data, &def.path, sorted(def.middleware), def.endpoint);
             if let Err(err) = router.insert_with(def.method, &def.path, entry, def.constraints) {

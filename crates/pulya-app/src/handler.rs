@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::marker::PhantomData;
 
-use pulya_core::extract::{FromRequest, FromRequestParts};
+use pulya_core::extract::{FromRequest, FromRequestParts, Requirements};
 use pulya_core::{BoxFuture, Endpoint, IntoResponse, Request, RequestContext, Response};
 
 /// A function that can handle requests.
@@ -32,6 +32,11 @@ use pulya_core::{BoxFuture, Endpoint, IntoResponse, Request, RequestContext, Res
 pub trait Handler<T>: Clone + Send + Sync + Sized + 'static {
     /// Extracts the arguments from the request, calls the function and converts its result.
     fn call(&self, req: Request, cx: RequestContext) -> BoxFuture<'static, Response>;
+
+    /// What the handler's extractors need from the app, checked by `App::build`.
+    fn requirements(needs: &mut Requirements) {
+        let _ = needs;
+    }
 }
 
 /// A handler as the endpoint of its route's chain.
@@ -78,6 +83,11 @@ macro_rules! impl_handler {
             $($head: FromRequestParts + Send + 'static,)*
             $last: FromRequest<M> + Send + 'static,
         {
+            fn requirements(needs: &mut Requirements) {
+                $($head::requirements(needs);)*
+                $last::requirements(needs);
+            }
+
             fn call(&self, req: Request, cx: RequestContext) -> BoxFuture<'static, Response> {
                 let f = self.clone();
                 Box::pin(async move {

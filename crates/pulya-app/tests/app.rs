@@ -184,7 +184,7 @@ async fn groups_nest_prefixes() {
 }
 
 #[tokio::test]
-async fn state_is_shared_and_missing_state_is_a_500() {
+async fn state_is_shared_and_missing_state_fails_the_build() {
     #[derive(Clone)]
     struct Hits(Arc<AtomicUsize>);
     let client = App::new()
@@ -192,16 +192,51 @@ async fn state_is_shared_and_missing_state_is_a_500() {
         .get("/hit", |State(hits): State<Hits>| async move {
             (hits.0.fetch_add(1, Ordering::SeqCst) + 1).to_string()
         })
+        .test_client();
+    assert_eq!(client.get("/hit").send().await.text(), "1");
+    assert_eq!(client.get("/hit").send().await.text(), "2");
+
+    let err = App::new()
         .get(
             "/missing",
             |State(n): State<u8>| async move { n.to_string() },
         )
+        .group("/g", |g| {
+            g.post(
+                "/two",
+                |State(_): State<u8>, State(_): State<String>| async { "" },
+            )
+        })
+        .fallback(|State(n): State<u16>| async move { n.to_string() })
+        .build()
+        .unwrap_err();
+    let text = err.to_string();
+    assert_eq!(err.problems().len(), 4, "{text}");
+    assert!(
+        text.contains("`GET /missing` needs app state of type `u8`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("`POST /g/two` needs app state of type `u8`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("`POST /g/two` needs app state of type `alloc::string::String`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("`fallback` needs app state of type `u16`"),
+        "{text}"
+    );
+    assert!(text.contains("App::state"), "{text}");
+
+    // `Option<State<T>>` asks for nothing: absent state is `None`.
+    let client = App::new()
+        .get("/opt", |s: Option<State<u8>>| async move {
+            format!("{}", s.is_some())
+        })
         .test_client();
-    assert_eq!(client.get("/hit").send().await.text(), "1");
-    assert_eq!(client.get("/hit").send().await.text(), "2");
-    let (status, msg) = error_of(&client.get("/missing").send().await);
-    assert_eq!(status, 500);
-    assert!(msg.contains("u8") && msg.contains("App::state"), "{msg}");
+    assert_eq!(client.get("/opt").send().await.text(), "false");
 }
 
 #[tokio::test]

@@ -38,10 +38,12 @@ use crate::{IntoResponse, Request, RequestContext};
 mod body;
 mod facts;
 mod rejection;
+mod requirements;
 
 pub use body::{has_content_type, to_bytes};
 pub use facts::{ConnectInfo, MatchedPath};
 pub use rejection::Rejection;
+pub use requirements::{Need, Requirements};
 
 /// An extractor that reads the request head (method, URI, headers, extensions, route params).
 #[diagnostic::on_unimplemented(
@@ -58,6 +60,12 @@ pub trait FromRequestParts: Sized {
         parts: &mut Parts,
         cx: &RequestContext,
     ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send;
+
+    /// Adds what this extractor needs from the app (such as a state type), which the app
+    /// checks when it is built. Default: nothing.
+    fn requirements(needs: &mut Requirements) {
+        let _ = needs;
+    }
 }
 
 /// An extractor that consumes the whole request, body included. Only a handler's last argument
@@ -79,6 +87,12 @@ pub trait FromRequest<M = private::ViaRequest>: Sized {
         req: Request,
         cx: &RequestContext,
     ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send;
+
+    /// Adds what this extractor needs from the app, checked when the app is built; see
+    /// [`FromRequestParts::requirements`]. Default: nothing.
+    fn requirements(needs: &mut Requirements) {
+        let _ = needs;
+    }
 }
 
 mod private {
@@ -96,6 +110,10 @@ impl<T: FromRequestParts + Send> FromRequest<private::ViaParts> for T {
     async fn from_request(req: Request, cx: &RequestContext) -> Result<Self, Self::Rejection> {
         let (mut parts, _) = req.into_parts();
         T::from_request_parts(&mut parts, cx).await
+    }
+
+    fn requirements(needs: &mut Requirements) {
+        T::requirements(needs);
     }
 }
 

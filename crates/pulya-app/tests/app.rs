@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode};
-use pulya_app::extract::{Form, Path, Query, State};
+use pulya_app::extract::{Form, Path, PathRejection, Query, State};
 use pulya_app::middleware::from_fn;
 use pulya_app::{App, Body, Json, JsonCodec, Next, Request};
 use serde::{Deserialize, Serialize};
@@ -516,14 +516,50 @@ async fn invalid_routes_fail_the_build_naming_them() {
 }
 
 #[tokio::test]
-async fn optional_extractors() {
+async fn option_means_absent_and_result_hands_over_the_rejection() {
+    #[derive(serde::Deserialize)]
+    struct Page {
+        page: u32,
+    }
     let client = App::new()
-        .get("/{n}", |n: Option<Path<u8>>| async move {
-            n.map_or("none".to_owned(), |Path(n)| n.to_string())
+        .get("/{n}", |n: Result<Path<u8>, PathRejection>| async move {
+            match n {
+                Ok(Path(n)) => n.to_string(),
+                Err(rejection) => format!("rejected {}: {rejection}", rejection.status().as_u16()),
+            }
+        })
+        .get("/list", |q: Option<Query<Page>>| async move {
+            q.map_or("no query".to_owned(), |Query(p)| p.page.to_string())
+        })
+        .post("/maybe", |j: Option<Json<Item>>| async move {
+            j.map_or("no body".to_owned(), |Json(i)| i.name)
         })
         .test_client();
     assert_eq!(client.get("/7").send().await.text(), "7");
-    assert_eq!(client.get("/x").send().await.text(), "none");
+    assert_eq!(
+        client.get("/x").send().await.text(),
+        "rejected 400: invalid path parameter: `x` is not a valid u8 for parameter `n`"
+    );
+    assert_eq!(client.get("/list").send().await.text(), "no query");
+    assert_eq!(client.get("/list?page=3").send().await.text(), "3");
+    let (status, msg) = error_of(&client.get("/list?page=x").send().await);
+    assert_eq!(status, 400, "a malformed query is not an absent one");
+    assert!(msg.contains("invalid query string"), "{msg}");
+
+    assert_eq!(client.post("/maybe").send().await.text(), "no body");
+    let res = client
+        .post("/maybe")
+        .json(&serde_json::json!({"name": "pen", "qty": 1}))
+        .send()
+        .await;
+    assert_eq!(res.text(), "pen");
+    let res = client
+        .post("/maybe")
+        .header("content-type", "application/json")
+        .body("{")
+        .send()
+        .await;
+    assert_eq!(res.status(), 400);
 }
 
 #[tokio::test]

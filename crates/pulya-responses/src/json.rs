@@ -21,7 +21,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use pulya_core::Body;
-use pulya_core::extract::{FromRequest, Rejection, has_content_type, to_bytes};
+use pulya_core::extract::{
+    BodyRejection, FromRequest, OptionalFromRequest, has_content_type, to_bytes,
+};
 use pulya_core::{ErrorResponse, IntoResponse, Request, RequestContext, Response};
 
 /// A JSON body. As a return value it serialises `T` with `Content-Type: application/json`; in
@@ -60,17 +62,14 @@ impl<T: Serialize> IntoResponse for Json<T> {
 ///
 /// Answers 415 unless `Content-Type` is `application/json` (or `…+json`), 413 over the body
 /// limit, 400 for malformed JSON and 422 for JSON that does not fit `T`; the message gives the
-/// reason with its line and column. The decoder is the app's
+/// reason with its line and column ([`JsonRejection`]). The decoder is the app's
 /// ([`JsonConfig::decode`], set by `App::json_decoder`), else [`JsonCodec::DEFAULT_DECODE`].
 impl<T: DeserializeOwned> FromRequest for Json<T> {
-    type Rejection = Rejection;
+    type Rejection = JsonRejection;
 
-    async fn from_request(req: Request, cx: &RequestContext) -> Result<Self, Rejection> {
+    async fn from_request(req: Request, cx: &RequestContext) -> Result<Self, JsonRejection> {
         if !has_content_type(req.headers(), "application/json") {
-            return Err(Rejection::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "expected a request with `Content-Type: application/json`",
-            ));
+            return Err(JsonRejection::ContentType);
         }
         let bytes = to_bytes(req.into_body(), cx.body_limit()).await?;
         let codec = cx
@@ -80,9 +79,67 @@ impl<T: DeserializeOwned> FromRequest for Json<T> {
         codec
             .decode(&bytes)
             .map(Json)
-            .map_err(|err| Rejection::new(err.status(), format!("invalid JSON body: {err}")))
+            .map_err(JsonRejection::Invalid)
     }
 }
+
+/// `Option<Json<T>>`: `None` for a request without `Content-Type`; with one, as `Json<T>`.
+impl<T: DeserializeOwned> OptionalFromRequest for Json<T> {
+    type Rejection = JsonRejection;
+
+    async fn from_request(
+        req: Request,
+        cx: &RequestContext,
+    ) -> Result<Option<Self>, JsonRejection> {
+        if !req.headers().contains_key(header::CONTENT_TYPE) {
+            return Ok(None);
+        }
+        <Self as FromRequest>::from_request(req, cx).await.map(Some)
+    }
+}
+
+/// Why a request body could not be extracted as [`Json`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum JsonRejection {
+    /// The request's `Content-Type` is not `application/json` or `…+json` (`415`).
+    ContentType,
+    /// The body could not be read whole (`413` over the limit, `400` when it failed).
+    Body(BodyRejection),
+    /// The body is not JSON (`400`) or does not fit the type (`422`).
+    Invalid(JsonError),
+}
+
+impl JsonRejection {
+    /// The status it answers with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            JsonRejection::ContentType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            JsonRejection::Body(body) => body.status(),
+            JsonRejection::Invalid(err) => err.status(),
+        }
+    }
+}
+
+impl fmt::Display for JsonRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JsonRejection::ContentType => {
+                f.write_str("expected a request with `Content-Type: application/json`")
+            }
+            JsonRejection::Body(body) => body.fmt(f),
+            JsonRejection::Invalid(err) => write!(f, "invalid JSON body: {err}"),
+        }
+    }
+}
+
+impl From<BodyRejection> for JsonRejection {
+    fn from(body: BodyRejection) -> Self {
+        JsonRejection::Body(body)
+    }
+}
+
+pulya_core::__answered_in_the_error_shape!(JsonRejection);
 
 /// An app's choice of JSON implementations, kept in its [`AppData`](pulya_core::AppData), where
 /// the [`Json`] extractor finds its decoder.

@@ -29,7 +29,9 @@ pub mod sse;
 pub use html::Html;
 #[cfg(feature = "sonic-rs")]
 pub use json::SonicRs;
-pub use json::{Encoder, Json, JsonCodec, JsonConfig, JsonError, JsonErrorKind, SerdeJson};
+pub use json::{
+    Encoder, Json, JsonCodec, JsonConfig, JsonError, JsonErrorKind, JsonRejection, SerdeJson,
+};
 pub use pages::{ErrorPages, PRE_ENCODED};
 pub use pulya_core::{Body, BoxError, ErrorResponse, IntoResponse, Response};
 pub use redirect::Redirect;

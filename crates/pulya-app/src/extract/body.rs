@@ -3,13 +3,14 @@
 
 use http::{HeaderValue, StatusCode, header};
 use pulya_core::extract::{has_content_type, to_bytes};
-use pulya_core::{Body, IntoResponse, Response};
+use pulya_core::{Body, ErrorResponse, IntoResponse, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub use pulya_responses::Json;
 
-use super::{FromRequest, Rejection};
+use super::FromRequest;
+use super::rejection::FormRejection;
 use crate::{Request, RequestContext};
 
 /// A URL-encoded form. As an extractor it parses an `application/x-www-form-urlencoded` body
@@ -19,24 +20,16 @@ use crate::{Request, RequestContext};
 pub struct Form<T>(pub T);
 
 impl<T: DeserializeOwned> FromRequest for Form<T> {
-    type Rejection = Rejection;
+    type Rejection = FormRejection;
 
-    async fn from_request(req: Request, cx: &RequestContext) -> Result<Self, Rejection> {
+    async fn from_request(req: Request, cx: &RequestContext) -> Result<Self, FormRejection> {
         if !has_content_type(req.headers(), "application/x-www-form-urlencoded") {
-            return Err(Rejection::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "expected a request with `Content-Type: application/x-www-form-urlencoded`",
-            ));
+            return Err(FormRejection::ContentType);
         }
         let bytes = to_bytes(req.into_body(), cx.body_limit()).await?;
         serde_urlencoded::from_bytes(&bytes)
             .map(Form)
-            .map_err(|err| {
-                Rejection::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    format!("invalid form body: {err}"),
-                )
-            })
+            .map_err(|err| FormRejection::Deserialize(err.to_string()))
     }
 }
 
@@ -51,9 +44,11 @@ impl<T: Serialize> IntoResponse for Form<T> {
                 );
                 res
             }
-            Err(err) => {
-                Rejection::internal(format!("failed to encode the form: {err}")).into_response()
-            }
+            Err(err) => ErrorResponse::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("failed to encode the form: {err}"),
+            )
+            .into_response(),
         }
     }
 }

@@ -5,14 +5,28 @@
 //! [`FromRequest`] and consume the body. A failed extraction answers the request with the
 //! extractor's rejection (a 4xx, or a 500 for a misconfigured app) and the handler is not called.
 //! The traits live in `pulya-core`, so that an extractor crate needs nothing else.
+//!
+//! Each extractor has its own rejection type (`PathRejection`, `JsonRejection`, …), all
+//! answering in Pulya's one error shape. `Option<T>` is `None` only where the value is absent
+//! (no query string, no such state, no `Content-Type`), and still rejects a malformed one;
+//! `Result<T, T::Rejection>` hands the rejection to the handler.
 
 mod body;
 mod path;
 mod query;
+mod rejection;
 mod state;
 
 pub use body::{Form, Json};
 pub use path::Path;
-pub use pulya_core::extract::{ConnectInfo, FromRequest, FromRequestParts, MatchedPath, Rejection};
+pub use pulya_core::extract::{
+    BodyRejection, ConnectInfo, ConnectInfoRejection, FromRequest, FromRequestParts, MatchedPath,
+    MatchedPathRejection, OptionalFromRequest, OptionalFromRequestParts, Rejection,
+    StringRejection,
+};
+pub use pulya_responses::JsonRejection;
 pub use query::Query;
+pub use rejection::{
+    ExtensionRejection, FormRejection, PathRejection, QueryRejection, StateRejection,
+};
 pub use state::{Extension, State};

@@ -9,7 +9,8 @@ use serde::de::{self, DeserializeOwned, IntoDeserializer, Visitor};
 use serde::forward_to_deserialize_any;
 use smallvec::SmallVec;
 
-use super::{FromRequestParts, Rejection};
+use super::FromRequestParts;
+use super::rejection::PathRejection;
 use crate::RequestContext;
 
 /// The matched route's parameters, percent-decoded and deserialised into `T`.
@@ -29,25 +30,24 @@ use crate::RequestContext;
 pub struct Path<T>(pub T);
 
 impl<T: DeserializeOwned> FromRequestParts for Path<T> {
-    type Rejection = Rejection;
+    type Rejection = PathRejection;
 
-    async fn from_request_parts(parts: &mut Parts, cx: &RequestContext) -> Result<Self, Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        cx: &RequestContext,
+    ) -> Result<Self, PathRejection> {
         // Inline for up to four parameters: no allocation for the list itself.
         let mut params: SmallVec<[Param<'_>; 4]> = SmallVec::new();
         for item in cx.params(parts.uri.path()) {
-            let (name, raw) = item.ok_or_else(|| {
-                Rejection::internal(
-                    "the request path was changed after routing; its parameters are lost",
-                )
-            })?;
-            let value = percent_decode_str(raw).decode_utf8().map_err(|_| {
-                Rejection::bad_request(format!("path parameter `{name}` is not valid UTF-8"))
-            })?;
+            let (name, raw) = item.ok_or(PathRejection::PathRewritten)?;
+            let value = percent_decode_str(raw)
+                .decode_utf8()
+                .map_err(|_| PathRejection::InvalidUtf8 { name: name.into() })?;
             params.push((name, value));
         }
         T::deserialize(PathDeserializer { params: &params })
             .map(Path)
-            .map_err(|err| Rejection::bad_request(format!("invalid path parameter: {}", err.0)))
+            .map_err(|err| PathRejection::Deserialize(err.0))
     }
 }
 

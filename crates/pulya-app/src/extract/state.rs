@@ -1,12 +1,14 @@
 //! App state and request extensions.
 
 use std::any::type_name;
+use std::convert::Infallible;
 
 use http::request::Parts;
+use pulya_core::extract::{OptionalFromRequestParts, Requirements};
 
-use super::{FromRequestParts, Rejection};
+use super::FromRequestParts;
+use super::rejection::{ExtensionRejection, StateRejection};
 use crate::RequestContext;
-use pulya_core::extract::Requirements;
 
 /// App state registered with [`App::state`](crate::App::state), cloned for the handler.
 ///
@@ -33,40 +35,65 @@ use pulya_core::extract::Requirements;
 pub struct State<T>(pub T);
 
 impl<T: Clone + Send + Sync + 'static> FromRequestParts for State<T> {
-    type Rejection = Rejection;
+    type Rejection = StateRejection;
 
     fn requirements(needs: &mut Requirements) {
         needs.state::<T>();
     }
 
-    async fn from_request_parts(_: &mut Parts, cx: &RequestContext) -> Result<Self, Rejection> {
-        cx.state::<T>().cloned().map(State).ok_or_else(|| {
-            Rejection::internal(format!(
-                "no app state of type `{}`: register it with `App::state`",
-                type_name::<T>()
-            ))
+    async fn from_request_parts(
+        _: &mut Parts,
+        cx: &RequestContext,
+    ) -> Result<Self, StateRejection> {
+        cx.state::<T>().cloned().map(State).ok_or(StateRejection {
+            type_name: type_name::<T>(),
         })
     }
 }
 
-/// A value a middleware put into the request's extensions, cloned for the handler.
+/// `Option<State<T>>`: `None` when the app has no state of type `T`; it asks nothing at build.
+impl<T: Clone + Send + Sync + 'static> OptionalFromRequestParts for State<T> {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(
+        _: &mut Parts,
+        cx: &RequestContext,
+    ) -> Result<Option<Self>, Infallible> {
+        Ok(cx.state::<T>().cloned().map(State))
+    }
+}
+
+/// A value a middleware put into the request's extensions, cloned for the handler. A missing
+/// one is a 500 that names the type ([`ExtensionRejection`]); `Option<Extension<T>>` is `None`
+/// instead.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Extension<T>(pub T);
 
 impl<T: Clone + Send + Sync + 'static> FromRequestParts for Extension<T> {
-    type Rejection = Rejection;
+    type Rejection = ExtensionRejection;
 
-    async fn from_request_parts(parts: &mut Parts, _: &RequestContext) -> Result<Self, Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _: &RequestContext,
+    ) -> Result<Self, ExtensionRejection> {
         parts
             .extensions
             .get::<T>()
             .cloned()
             .map(Extension)
-            .ok_or_else(|| {
-                Rejection::internal(format!(
-                    "no request extension of type `{}`: is the middleware that adds it installed?",
-                    type_name::<T>()
-                ))
+            .ok_or(ExtensionRejection {
+                type_name: type_name::<T>(),
             })
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static> OptionalFromRequestParts for Extension<T> {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _: &RequestContext,
+    ) -> Result<Option<Self>, Infallible> {
+        Ok(parts.extensions.get::<T>().cloned().map(Extension))
     }
 }

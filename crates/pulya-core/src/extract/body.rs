@@ -2,19 +2,12 @@
 //! that body extractors of any format share (the limit, the content type).
 
 use bytes::{Bytes, BytesMut};
-use http::{HeaderMap, StatusCode, header};
+use http::{HeaderMap, header};
 use http_body::Body as _;
 use http_body_util::BodyExt;
 
-use super::{FromRequest, Rejection};
+use super::{BodyRejection, FromRequest, StringRejection};
 use crate::{Body, Request, RequestContext};
-
-fn too_large(limit: usize) -> Rejection {
-    Rejection::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        format!("the request body is larger than the limit of {limit} bytes"),
-    )
-}
 
 /// Reads the whole body, refusing it with 413 as soon as it is known to exceed `limit`: at once
 /// when `Content-Length` says so, else when the bytes received pass it. A body that fails
@@ -28,22 +21,20 @@ fn too_large(limit: usize) -> Rejection {
 /// assert_eq!(to_bytes(Body::from("hello"), 4).await.unwrap_err().status(), 413);
 /// # }
 /// ```
-pub async fn to_bytes(mut body: Body, limit: usize) -> Result<Bytes, Rejection> {
+pub async fn to_bytes(mut body: Body, limit: usize) -> Result<Bytes, BodyRejection> {
     if body.size_hint().lower() > limit as u64 {
-        return Err(too_large(limit));
+        return Err(BodyRejection::TooLarge { limit });
     }
     let mut first: Option<Bytes> = None;
     let mut rest = BytesMut::new();
     while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|err| {
-            Rejection::bad_request(format!("failed to read the request body: {err}"))
-        })?;
+        let frame = frame.map_err(|err| BodyRejection::Read(err.to_string()))?;
         let Ok(data) = frame.into_data() else {
             continue;
         };
         let received = first.as_ref().map_or(0, Bytes::len) + rest.len() + data.len();
         if received > limit {
-            return Err(too_large(limit));
+            return Err(BodyRejection::TooLarge { limit });
         }
         // The common single-frame body is passed on without a copy.
         match &first {
@@ -87,21 +78,20 @@ pub fn has_content_type(headers: &HeaderMap, expected: &str) -> bool {
 
 /// The whole body as bytes, within the body limit.
 impl FromRequest for Bytes {
-    type Rejection = Rejection;
+    type Rejection = BodyRejection;
 
-    async fn from_request(req: Request, cx: &RequestContext) -> Result<Self, Rejection> {
+    async fn from_request(req: Request, cx: &RequestContext) -> Result<Self, BodyRejection> {
         to_bytes(req.into_body(), cx.body_limit()).await
     }
 }
 
 /// The whole body as UTF-8 text, within the body limit.
 impl FromRequest for String {
-    type Rejection = Rejection;
+    type Rejection = StringRejection;
 
-    async fn from_request(req: Request, cx: &RequestContext) -> Result<Self, Rejection> {
+    async fn from_request(req: Request, cx: &RequestContext) -> Result<Self, StringRejection> {
         let bytes = to_bytes(req.into_body(), cx.body_limit()).await?;
-        String::from_utf8(bytes.into())
-            .map_err(|_| Rejection::bad_request("the request body is not valid UTF-8"))
+        String::from_utf8(bytes.into()).map_err(|_| StringRejection::InvalidUtf8)
     }
 }
 

@@ -1,11 +1,14 @@
 //! Facts about a request that the app learns beside it: the matched route and the peer.
 
+use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use http::request::Parts;
 
-use super::{FromRequestParts, Rejection};
+use super::{
+    ConnectInfoRejection, FromRequestParts, MatchedPathRejection, OptionalFromRequestParts,
+};
 use crate::RequestContext;
 
 /// The pattern of the route that matched, such as `/users/{id}`: a label with bounded
@@ -54,12 +57,25 @@ impl MatchedPath {
 }
 
 impl FromRequestParts for MatchedPath {
-    type Rejection = Rejection;
+    type Rejection = MatchedPathRejection;
 
-    async fn from_request_parts(_: &mut Parts, cx: &RequestContext) -> Result<Self, Rejection> {
-        cx.matched_path().cloned().ok_or_else(|| {
-            Rejection::internal("no route matched this request, so it has no `MatchedPath`")
-        })
+    async fn from_request_parts(
+        _: &mut Parts,
+        cx: &RequestContext,
+    ) -> Result<Self, MatchedPathRejection> {
+        cx.matched_path().cloned().ok_or(MatchedPathRejection)
+    }
+}
+
+/// `None` where no route matched (in a fallback).
+impl OptionalFromRequestParts for MatchedPath {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(
+        _: &mut Parts,
+        cx: &RequestContext,
+    ) -> Result<Option<Self>, Infallible> {
+        Ok(cx.matched_path().cloned())
     }
 }
 
@@ -81,14 +97,30 @@ impl FromRequestParts for MatchedPath {
 pub struct ConnectInfo<T>(pub T);
 
 impl FromRequestParts for ConnectInfo<SocketAddr> {
-    type Rejection = Rejection;
+    type Rejection = ConnectInfoRejection;
 
-    async fn from_request_parts(parts: &mut Parts, cx: &RequestContext) -> Result<Self, Rejection> {
-        cx.peer_addr()
-            .map(ConnectInfo)
-            .or_else(|| parts.extensions.get::<ConnectInfo<SocketAddr>>().copied())
-            .ok_or_else(|| {
-                Rejection::internal("the request came over no socket, so it has no `ConnectInfo`")
-            })
+    async fn from_request_parts(
+        parts: &mut Parts,
+        cx: &RequestContext,
+    ) -> Result<Self, ConnectInfoRejection> {
+        peer(parts, cx).ok_or(ConnectInfoRejection)
     }
+}
+
+/// `None` for a request that came over no socket.
+impl OptionalFromRequestParts for ConnectInfo<SocketAddr> {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        cx: &RequestContext,
+    ) -> Result<Option<Self>, Infallible> {
+        Ok(peer(parts, cx))
+    }
+}
+
+fn peer(parts: &Parts, cx: &RequestContext) -> Option<ConnectInfo<SocketAddr>> {
+    cx.peer_addr()
+        .map(ConnectInfo)
+        .or_else(|| parts.extensions.get::<ConnectInfo<SocketAddr>>().copied())
 }

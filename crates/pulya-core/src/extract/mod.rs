@@ -42,7 +42,9 @@ mod requirements;
 
 pub use body::{has_content_type, to_bytes};
 pub use facts::{ConnectInfo, MatchedPath};
-pub use rejection::Rejection;
+pub use rejection::{
+    BodyRejection, ConnectInfoRejection, MatchedPathRejection, Rejection, StringRejection,
+};
 pub use requirements::{Need, Requirements};
 
 /// An extractor that reads the request head (method, URI, headers, extensions, route params).
@@ -158,14 +160,86 @@ impl FromRequestParts for http::HeaderMap {
     }
 }
 
-/// An optional extractor: `None` where the inner one would have been rejected.
-impl<T: FromRequestParts + Send> FromRequestParts for Option<T> {
+/// An extractor of the request head that may be absent: `Option<T>` is `None` when it is, and
+/// still rejects what is present but wrong (a malformed query string, say).
+#[diagnostic::on_unimplemented(
+    message = "`Option<{Self}>` is not an extractor: `{Self}` has no notion of absence",
+    note = "ask for `{Self}` itself, or for `Result<{Self}, _>` to handle its rejection"
+)]
+pub trait OptionalFromRequestParts: Sized {
+    /// The response when the value is present but cannot be extracted.
+    type Rejection: IntoResponse;
+
+    /// Extracts `Some(Self)`, or `None` when the request has none.
+    fn from_request_parts(
+        parts: &mut Parts,
+        cx: &RequestContext,
+    ) -> impl Future<Output = Result<Option<Self>, Self::Rejection>> + Send;
+}
+
+/// A body extractor that may be absent, such as a JSON body the client may leave out; see
+/// [`OptionalFromRequestParts`].
+#[diagnostic::on_unimplemented(
+    message = "`Option<{Self}>` is not an extractor: `{Self}` has no notion of absence",
+    note = "ask for `{Self}` itself, or for `Result<{Self}, _>` to handle its rejection"
+)]
+pub trait OptionalFromRequest: Sized {
+    /// The response when the value is present but cannot be extracted.
+    type Rejection: IntoResponse;
+
+    /// Extracts `Some(Self)`, or `None` when the request has none.
+    fn from_request(
+        req: Request,
+        cx: &RequestContext,
+    ) -> impl Future<Output = Result<Option<Self>, Self::Rejection>> + Send;
+}
+
+/// `None` only where the value is absent (see [`OptionalFromRequestParts`]); it asks nothing of
+/// the app at build.
+impl<T: OptionalFromRequestParts + Send> FromRequestParts for Option<T> {
+    type Rejection = T::Rejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        cx: &RequestContext,
+    ) -> Result<Self, T::Rejection> {
+        <T as OptionalFromRequestParts>::from_request_parts(parts, cx).await
+    }
+}
+
+/// `None` only where the body is absent (see [`OptionalFromRequest`]).
+impl<T: OptionalFromRequest + Send> FromRequest for Option<T> {
+    type Rejection = T::Rejection;
+
+    async fn from_request(req: Request, cx: &RequestContext) -> Result<Self, T::Rejection> {
+        <T as OptionalFromRequest>::from_request(req, cx).await
+    }
+}
+
+/// The extraction's outcome itself, for a handler that answers a rejection its own way. It
+/// never rejects, and asks nothing of the app at build.
+impl<T: FromRequestParts + Send> FromRequestParts for Result<T, T::Rejection>
+where
+    T::Rejection: Send,
+{
     type Rejection = Infallible;
 
     async fn from_request_parts(
         parts: &mut Parts,
         cx: &RequestContext,
     ) -> Result<Self, Infallible> {
-        Ok(T::from_request_parts(parts, cx).await.ok())
+        Ok(T::from_request_parts(parts, cx).await)
+    }
+}
+
+/// The body extraction's outcome itself; see the `FromRequestParts` implementation.
+impl<T: FromRequest + Send> FromRequest for Result<T, T::Rejection>
+where
+    T::Rejection: Send,
+{
+    type Rejection = Infallible;
+
+    async fn from_request(req: Request, cx: &RequestContext) -> Result<Self, Infallible> {
+        Ok(T::from_request(req, cx).await)
     }
 }

@@ -489,7 +489,9 @@ impl App {
     }
 
     /// The JSON implementation that writes [`Json`](crate::extract::Json) responses of this
-    /// app's handlers and middleware. Default: [`JsonCodec::DEFAULT_ENCODE`].
+    /// app: a handler's at once, and one converted with no app at hand (inside `tokio::spawn`,
+    /// in a middleware) when its response passes back through the app. Default:
+    /// [`JsonCodec::DEFAULT_ENCODE`].
     pub fn json_encoder(mut self, codec: JsonCodec) -> Self {
         self.json_encode = codec;
         self
@@ -536,12 +538,7 @@ impl App {
             encode: self.json_encode,
         });
         let routing = Routing::new(router, self.fallback, self.pages);
-        Ok(AppService::new(
-            routing,
-            sorted(self.middleware),
-            data,
-            self.json_encode,
-        ))
+        Ok(AppService::new(routing, sorted(self.middleware), data))
     }
 
     /// Builds the app and returns an in-process client for it (no sockets).

@@ -66,9 +66,10 @@ where
     Fut: Future<Output = Res> + Send + 'static,
     Res: IntoResponse,
 {
-    fn call(&self, _: Request, _: RequestContext) -> BoxFuture<'static, Response> {
+    fn call(&self, _: Request, cx: RequestContext) -> BoxFuture<'static, Response> {
         let fut = self();
-        Box::pin(async move { fut.await.into_response() })
+        let app = cx.into_app();
+        Box::pin(async move { fut.await.into_response_in(&app) })
     }
 }
 
@@ -104,7 +105,7 @@ macro_rules! impl_handler {
                         Ok(value) => value,
                         Err(rejection) => return rejection.into_response(),
                     };
-                    f($($head,)* $last).await.into_response()
+                    f($($head,)* $last).await.into_response_in(cx.app())
                 })
             }
         }

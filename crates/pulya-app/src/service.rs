@@ -13,8 +13,9 @@ use std::task::{Context, Poll};
 use http::{HeaderValue, Method, StatusCode, header};
 use http_body::Body as _;
 use pulya_core::middleware::Chain;
-use pulya_core::{AppData, Body, BoxFuture, Middleware, Request, RequestContext, Response};
-use pulya_responses::JsonCodec;
+use pulya_core::{
+    AppData, Body, BoxFuture, IntoResponse, Middleware, Request, RequestContext, Response,
+};
 use pulya_responses::negotiate::prefers_html;
 use pulya_routing::Route;
 
@@ -30,7 +31,6 @@ struct Inner {
     data: Arc<AppData>,
     /// Whether the error pages have HTML alternatives, so requests need their `Accept` read.
     pages_have_html: bool,
-    json_encode: JsonCodec,
 }
 
 /// A built app: cheap to clone, shared by every connection. [`AppService::call`] answers one
@@ -53,7 +53,6 @@ impl AppService {
         routing: Routing,
         middleware: Vec<Arc<dyn Middleware>>,
         data: AppData,
-        json_encode: JsonCodec,
     ) -> Self {
         let routing = Arc::new(routing);
         let chain = (!middleware.is_empty()).then(|| {
@@ -68,7 +67,6 @@ impl AppService {
                 routing,
                 chain,
                 data: Arc::new(data),
-                json_encode,
             }),
         }
     }
@@ -98,14 +96,12 @@ impl AppService {
         let mut cx = RequestContext::new(Arc::clone(&inner.data));
         cx.set_peer_addr(peer);
         // Inside the guard, so that a panic in middleware or routing is a 500 too.
-        let started = inner.json_encode.scope(|| {
-            catch_unwind(AssertUnwindSafe(|| match &inner.chain {
-                None => inner.routing.route(req, cx),
-                Some(chain) => Routed::Pending(chain.run(req, cx)),
-            }))
-        });
+        let started = catch_unwind(AssertUnwindSafe(|| match &inner.chain {
+            None => inner.routing.route(req, cx),
+            Some(chain) => Routed::Pending(chain.run(req, cx)),
+        }));
         let state = match started {
-            Ok(Routed::Ready(res)) => State::Ready(finish(res, head)),
+            Ok(Routed::Ready(res)) => State::Ready(finish(res, head, &inner.data)),
             Ok(Routed::Pending(fut)) => State::Running(fut),
             Err(payload) => State::Ready(panicked(inner, wants_html, payload)),
         };
@@ -154,13 +150,6 @@ impl Future for ResponseFuture {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
         let this = &mut *self;
-        this.inner.json_encode.scope(|| this.poll_once(cx))
-    }
-}
-
-impl ResponseFuture {
-    fn poll_once(&mut self, cx: &mut Context<'_>) -> Poll<Response> {
-        let this = self;
         let fut = match &mut this.state {
             State::Running(fut) => fut,
             State::Ready(_) => {
@@ -177,7 +166,7 @@ impl ResponseFuture {
         match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
             Ok(Poll::Ready(res)) => {
                 this.state = State::Done;
-                Poll::Ready(finish(res, this.head))
+                Poll::Ready(finish(res, this.head, &this.inner.data))
             }
             Ok(Poll::Pending) => Poll::Pending,
             Err(payload) => {
@@ -188,9 +177,14 @@ impl ResponseFuture {
     }
 }
 
-/// A `HEAD` response keeps its headers, with the `Content-Length` the body would have had, and
-/// drops the body.
-fn finish(mut res: Response, head: bool) -> Response {
+/// A deferred body (a `Json` converted with no app at hand) is rendered with the app's
+/// settings. A `HEAD` response keeps its headers, with the `Content-Length` the body would have
+/// had, and drops the body.
+fn finish(mut res: Response, head: bool, data: &AppData) -> Response {
+    if let Err(err) = res.body_mut().render(data) {
+        tracing::error!(%err, "a response body could not be written; answering 500");
+        res = err.into_response();
+    }
     if head {
         if let Some(len) = res.body().size_hint().exact() {
             res.headers_mut()

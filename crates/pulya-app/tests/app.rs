@@ -8,7 +8,7 @@ use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode};
 use pulya_app::extract::{Form, Path, PathRejection, Query, State};
 use pulya_app::middleware::from_fn;
-use pulya_app::{App, Body, Json, JsonCodec, Next, Request};
+use pulya_app::{App, Body, IntoResponse, Json, JsonCodec, Next, Request};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -284,19 +284,55 @@ async fn json_bodies_and_their_errors() {
     assert_eq!(error_of(&res).0, 415);
 }
 
+/// Writes the name of the serializer that encodes it, so a test can tell the encoders apart.
+#[derive(Clone, Copy)]
+struct WhichEncoder;
+
+impl Serialize for WhichEncoder {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let name = std::any::type_name::<S>();
+        serializer.serialize_str(if name.contains("sonic_rs") {
+            "sonic-rs"
+        } else {
+            "serde_json"
+        })
+    }
+}
+
 #[tokio::test]
 async fn json_implementations_are_chosen_per_app_and_direction() {
-    for codec in [JsonCodec::SerdeJson, JsonCodec::SonicRs] {
+    for (codec, name) in [
+        (JsonCodec::SerdeJson, r#""serde_json""#),
+        (JsonCodec::SonicRs, r#""sonic-rs""#),
+    ] {
         let client = App::new()
             .json_decoder(codec)
             .json_encoder(codec)
             .post("/items", |Json(item): Json<Item>| async move { Json(item) })
-            .get("/encoder", || async {
-                format!("{:?}", JsonCodec::current())
+            .get("/encoder", || async { Json(WhichEncoder) })
+            .get("/spawned", || async {
+                // Converted on another task, with no app at hand: the app encodes it on the way
+                // back, with its own encoder.
+                tokio::spawn(async { (StatusCode::ACCEPTED, Json(WhichEncoder)).into_response() })
+                    .await
+                    .unwrap()
             })
+            .middleware(from_fn(|req: Request, next: Next| async move {
+                if req.uri().path() == "/from-middleware" {
+                    return Json(WhichEncoder).into_response();
+                }
+                next.run(req).await
+            }))
             .test_client();
-        let res = client.get("/encoder").send().await;
-        assert_eq!(res.text(), format!("{codec:?}"));
+        assert_eq!(
+            client.get("/encoder").send().await.text(),
+            name,
+            "{codec:?}"
+        );
+        let res = client.get("/spawned").send().await;
+        assert_eq!(res.status(), StatusCode::ACCEPTED);
+        assert_eq!(res.text(), name, "{codec:?}");
+        assert_eq!(client.get("/from-middleware").send().await.text(), name);
         let res = client
             .post("/items")
             .json(&json!({"name": "pen", "qty": 2}))
@@ -314,8 +350,6 @@ async fn json_implementations_are_chosen_per_app_and_direction() {
         assert_eq!(status, 422, "{codec:?}");
         assert!(msg.ends_with("at line 2 column 13"), "{codec:?}: {msg}");
     }
-    // Outside the app's handlers, the default encoder is back.
-    assert_eq!(JsonCodec::current(), JsonCodec::DEFAULT_ENCODE);
 }
 
 #[tokio::test]

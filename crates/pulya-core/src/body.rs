@@ -8,6 +8,8 @@ use bytes::Bytes;
 use http_body::{Frame, SizeHint};
 use http_body_util::BodyExt;
 
+use crate::{AppData, ErrorResponse};
+
 /// The error type of streaming bodies: any error, boxed.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -43,6 +45,41 @@ enum Kind {
 enum Stream {
     Incoming(hyper::body::Incoming),
     Boxed(BoxBody),
+    /// Rendered once, when polled first (or by [`Body::render`]); `None` after.
+    Deferred(Option<Box<dyn DeferredBody>>),
+}
+
+/// A body written only once the app that serves it is known, with that app's settings: a
+/// `Json` converted with no app at hand (inside `tokio::spawn`, say) is encoded by the app's
+/// JSON encoder when its response passes back through the app.
+///
+/// ```
+/// use bytes::Bytes;
+/// use pulya_core::{AppData, Body, DeferredBody, ErrorResponse};
+///
+/// struct Greeting;
+///
+/// impl DeferredBody for Greeting {
+///     fn render(self: Box<Self>, app: &AppData) -> Result<Bytes, ErrorResponse> {
+///         let name = app.get::<&'static str>().copied().unwrap_or("world");
+///         Ok(Bytes::from(format!("hello, {name}")))
+///     }
+/// }
+///
+/// let mut data = AppData::new(0);
+/// data.insert("pulya");
+/// let mut body = Body::deferred(Greeting);
+/// assert_eq!(body.as_bytes(), None);
+/// body.render(&data).unwrap();
+/// assert_eq!(body.as_bytes(), Some(&b"hello, pulya"[..]));
+/// ```
+pub trait DeferredBody: Send + 'static {
+    /// The body's bytes, written with `app`'s settings ([`AppData::empty`] where no app
+    /// rendered it before it was sent).
+    ///
+    /// # Errors
+    /// When the body cannot be written; the app answers with the error instead.
+    fn render(self: Box<Self>, app: &AppData) -> Result<Bytes, ErrorResponse>;
 }
 
 impl Body {
@@ -102,6 +139,31 @@ impl Body {
         })
     }
 
+    /// A body that `body` renders with the settings of the app that serves it.
+    pub fn deferred(body: impl DeferredBody) -> Self {
+        Body(Kind::Stream(Stream::Deferred(Some(Box::new(body)))))
+    }
+
+    /// Renders a [deferred](Body::deferred) body with `app`'s settings, so that it becomes one
+    /// buffer; any other body is left as it is. An app calls it on every response it answers.
+    ///
+    /// # Errors
+    /// When the body cannot be written; it is then empty.
+    #[inline]
+    pub fn render(&mut self, app: &AppData) -> Result<(), ErrorResponse> {
+        match &mut self.0 {
+            Kind::Stream(Stream::Deferred(deferred)) => {
+                let rendered = render_deferred(deferred, app);
+                *self = Body::empty();
+                if let Some(bytes) = rendered? {
+                    *self = Body::full(bytes);
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// The whole body, when it is one buffer (or empty) rather than a stream.
     pub fn as_bytes(&self) -> Option<&[u8]> {
         match &self.0 {
@@ -110,6 +172,15 @@ impl Body {
             Kind::Stream(_) => None,
         }
     }
+}
+
+/// Out of line: most responses have nothing to render.
+#[inline(never)]
+fn render_deferred(
+    deferred: &mut Option<Box<dyn DeferredBody>>,
+    app: &AppData,
+) -> Result<Option<Bytes>, ErrorResponse> {
+    deferred.take().map(|body| body.render(app)).transpose()
 }
 
 impl Default for Body {
@@ -125,6 +196,7 @@ impl fmt::Debug for Body {
             Kind::Full(bytes) => f.debug_tuple("Body::Full").field(bytes).finish(),
             Kind::Stream(Stream::Incoming(_)) => f.write_str("Body::Incoming"),
             Kind::Stream(Stream::Boxed(_)) => f.write_str("Body::Stream"),
+            Kind::Stream(Stream::Deferred(_)) => f.write_str("Body::Deferred"),
         }
     }
 }
@@ -173,6 +245,11 @@ impl Stream {
                 http_body::Body::poll_frame(Pin::new(body), cx).map_err(Into::into)
             }
             Stream::Boxed(body) => body.as_mut().poll_frame(cx),
+            Stream::Deferred(deferred) => Poll::Ready(deferred.take().map(|body| {
+                body.render(AppData::empty())
+                    .map(Frame::data)
+                    .map_err(|err| BoxError::from(err.to_string()))
+            })),
         }
     }
 
@@ -180,6 +257,7 @@ impl Stream {
         match self {
             Stream::Incoming(body) => http_body::Body::is_end_stream(body),
             Stream::Boxed(body) => body.is_end_stream(),
+            Stream::Deferred(deferred) => deferred.is_none(),
         }
     }
 
@@ -187,6 +265,7 @@ impl Stream {
         match self {
             Stream::Incoming(body) => http_body::Body::size_hint(body),
             Stream::Boxed(body) => body.size_hint(),
+            Stream::Deferred(_) => SizeHint::new(),
         }
     }
 }

@@ -144,14 +144,23 @@ pub struct AppData {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct RouteId(u32);
 
+/// The data of no app, for code that runs outside one.
+static EMPTY: AppData = AppData::new(0);
+
 impl AppData {
     /// No values, and `body_limit` for body extractors.
-    pub fn new(body_limit: usize) -> Self {
+    pub const fn new(body_limit: usize) -> Self {
         Self {
             body_limit,
-            values: TypeMap::default(),
+            values: TypeMap::with_hasher(BuildHasherDefault::new()),
             routes: Vec::new(),
         }
+    }
+
+    /// The data of no app: no values, no routes, a body limit of 0. What
+    /// [`IntoResponse::into_response`](crate::IntoResponse::into_response) converts with.
+    pub fn empty() -> &'static AppData {
+        &EMPTY
     }
 
     /// Adds a route's facts, returning the id a request's context records when it matches.
@@ -245,6 +254,12 @@ impl RequestContext {
     /// The app's shared data.
     pub fn app(&self) -> &AppData {
         &self.app
+    }
+
+    /// The app's shared data, keeping only it: what a handler holds until it converts its
+    /// result ([`IntoResponse::into_response_in`](crate::IntoResponse::into_response_in)).
+    pub fn into_app(self) -> Arc<AppData> {
+        self.app
     }
 
     /// The app's body limit in bytes.

@@ -39,7 +39,7 @@ pub mod extract;
 pub mod middleware;
 mod response;
 
-pub use body::{Body, BoxError};
+pub use body::{Body, BoxError, DeferredBody};
 pub use context::{AppData, RequestContext, RouteId, RouteParams};
 pub use error::ErrorResponse;
 pub use middleware::{BoxFuture, Endpoint, Middleware, Next};

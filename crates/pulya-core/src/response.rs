@@ -6,6 +6,7 @@ use std::convert::Infallible;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 
+use crate::AppData;
 use crate::body::Body;
 use crate::error::ErrorResponse;
 
@@ -38,6 +39,17 @@ pub type Response = http::Response<Body>;
 pub trait IntoResponse {
     /// Builds the response.
     fn into_response(self) -> Response;
+
+    /// Builds the response as the app of `app` would: with its settings, such as its JSON
+    /// encoder. Handlers' results are converted this way; the default ignores `app`. Wrappers
+    /// (tuples, `Result`, `Option`) pass `app` on to what they wrap.
+    fn into_response_in(self, app: &AppData) -> Response
+    where
+        Self: Sized,
+    {
+        let _ = app;
+        self.into_response()
+    }
 }
 
 const TEXT_PLAIN: HeaderValue = HeaderValue::from_static("text/plain; charset=utf-8");
@@ -120,9 +132,16 @@ impl IntoResponse for &'static [u8] {
     }
 }
 
+// The wrappers convert what they wrap in `into_response_in`, which `into_response` calls with
+// the data of no app, so that both ways pass the app on.
+
 impl<R: IntoResponse> IntoResponse for (StatusCode, R) {
     fn into_response(self) -> Response {
-        let mut res = self.1.into_response();
+        self.into_response_in(AppData::empty())
+    }
+
+    fn into_response_in(self, app: &AppData) -> Response {
+        let mut res = self.1.into_response_in(app);
         *res.status_mut() = self.0;
         res
     }
@@ -130,7 +149,11 @@ impl<R: IntoResponse> IntoResponse for (StatusCode, R) {
 
 impl<R: IntoResponse> IntoResponse for (HeaderMap, R) {
     fn into_response(self) -> Response {
-        let mut res = self.1.into_response();
+        self.into_response_in(AppData::empty())
+    }
+
+    fn into_response_in(self, app: &AppData) -> Response {
+        let mut res = self.1.into_response_in(app);
         res.headers_mut().extend(self.0);
         res
     }
@@ -138,13 +161,21 @@ impl<R: IntoResponse> IntoResponse for (HeaderMap, R) {
 
 impl<R: IntoResponse> IntoResponse for (StatusCode, HeaderMap, R) {
     fn into_response(self) -> Response {
-        (self.0, (self.1, self.2)).into_response()
+        self.into_response_in(AppData::empty())
+    }
+
+    fn into_response_in(self, app: &AppData) -> Response {
+        (self.0, (self.1, self.2)).into_response_in(app)
     }
 }
 
 impl<R: IntoResponse, const N: usize> IntoResponse for ([(HeaderName, HeaderValue); N], R) {
     fn into_response(self) -> Response {
-        let mut res = self.1.into_response();
+        self.into_response_in(AppData::empty())
+    }
+
+    fn into_response_in(self, app: &AppData) -> Response {
+        let mut res = self.1.into_response_in(app);
         for (name, value) in self.0 {
             res.headers_mut().insert(name, value);
         }
@@ -156,15 +187,23 @@ impl<R: IntoResponse, const N: usize> IntoResponse
     for (StatusCode, [(HeaderName, HeaderValue); N], R)
 {
     fn into_response(self) -> Response {
-        (self.0, (self.1, self.2)).into_response()
+        self.into_response_in(AppData::empty())
+    }
+
+    fn into_response_in(self, app: &AppData) -> Response {
+        (self.0, (self.1, self.2)).into_response_in(app)
     }
 }
 
 impl<T: IntoResponse, E: IntoResponse> IntoResponse for Result<T, E> {
     fn into_response(self) -> Response {
+        self.into_response_in(AppData::empty())
+    }
+
+    fn into_response_in(self, app: &AppData) -> Response {
         match self {
-            Ok(value) => value.into_response(),
-            Err(err) => err.into_response(),
+            Ok(value) => value.into_response_in(app),
+            Err(err) => err.into_response_in(app),
         }
     }
 }
@@ -172,8 +211,12 @@ impl<T: IntoResponse, E: IntoResponse> IntoResponse for Result<T, E> {
 /// `None` is a `404 Not Found`.
 impl<T: IntoResponse> IntoResponse for Option<T> {
     fn into_response(self) -> Response {
+        self.into_response_in(AppData::empty())
+    }
+
+    fn into_response_in(self, app: &AppData) -> Response {
         match self {
-            Some(value) => value.into_response(),
+            Some(value) => value.into_response_in(app),
             None => ErrorResponse::new(StatusCode::NOT_FOUND, "not found").into_response(),
         }
     }

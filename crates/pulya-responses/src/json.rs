@@ -12,10 +12,9 @@
 //! with `RUSTFLAGS="-C target-cpu=native"` for the figures measured that way (see the same
 //! section).
 
-use std::cell::Cell;
 use std::fmt;
 
-use bytes::{BufMut, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -24,38 +23,112 @@ use pulya_core::Body;
 use pulya_core::extract::{
     BodyRejection, FromRequest, OptionalFromRequest, has_content_type, to_bytes,
 };
-use pulya_core::{ErrorResponse, IntoResponse, Request, RequestContext, Response};
+use pulya_core::{
+    AppData, DeferredBody, ErrorResponse, IntoResponse, Request, RequestContext, Response,
+};
 
-/// A JSON body. As a return value it serialises `T` with `Content-Type: application/json`; in
-/// `pulya-app` it is also the extractor that parses a JSON request body.
+/// A JSON body. As a return value it serialises `T` with `Content-Type: application/json`; as
+/// an extractor it parses a JSON request body.
 ///
-/// The encoder is the one of the app that runs the handler ([`JsonCodec::scope`]), else
-/// [`JsonCodec::DEFAULT_ENCODE`].
+/// The encoder is the one of the app that serves the response ([`JsonConfig::encode`], set by
+/// `App::json_encoder`). A handler's `Json` is encoded at once with it; a `Json` converted
+/// with no app at hand ([`into_response`](IntoResponse::into_response), inside
+/// `tokio::spawn`, say) holds its value until its response passes back through the app, which
+/// encodes it then (one allocation for the held value). Outside any app, the default encoder
+/// ([`JsonCodec::DEFAULT_ENCODE`]) writes it when the body is first polled.
+///
+/// ```
+/// use pulya_core::AppData;
+/// use pulya_responses::{IntoResponse, Json, JsonCodec, JsonConfig};
+///
+/// let mut app = AppData::new(0);
+/// app.insert(JsonConfig { encode: JsonCodec::SerdeJson, ..JsonConfig::default() });
+/// let res = Json(vec![1, 2, 3]).into_response_in(&app);
+/// assert_eq!(res.headers()["content-type"], "application/json");
+/// assert_eq!(res.body().as_bytes(), Some(&b"[1,2,3]"[..]));
+///
+/// let mut deferred = Json(vec![1, 2, 3]).into_response();
+/// assert_eq!(deferred.body().as_bytes(), None);
+/// deferred.body_mut().render(&app).unwrap();
+/// assert_eq!(deferred.body().as_bytes(), Some(&b"[1,2,3]"[..]));
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Json<T>(pub T);
 
 /// The starting capacity of a JSON response buffer: small bodies fit without growing.
 const INITIAL_CAPACITY: usize = 128;
 
-impl<T: Serialize> IntoResponse for Json<T> {
+const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
+
+#[inline]
+fn encode<T: Serialize + ?Sized>(codec: JsonCodec, value: &T) -> Result<Bytes, ErrorResponse> {
+    let mut buf = BytesMut::with_capacity(INITIAL_CAPACITY);
+    codec.encode(value, &mut buf).map_err(|err| {
+        ErrorResponse::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("failed to serialise the response as JSON: {err}"),
+        )
+    })?;
+    Ok(buf.freeze())
+}
+
+/// A `Json` value waiting for the app that serves it.
+struct Deferred<T>(T);
+
+impl<T: Serialize + Send + 'static> DeferredBody for Deferred<T> {
+    fn render(self: Box<Self>, app: &AppData) -> Result<Bytes, ErrorResponse> {
+        let codec = app
+            .get::<JsonConfig>()
+            .map_or(JsonCodec::DEFAULT_ENCODE, |config| config.encode);
+        encode(codec, &self.0)
+    }
+}
+
+impl<T: Serialize + Send + 'static> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
-        let mut buf = BytesMut::with_capacity(INITIAL_CAPACITY);
-        match JsonCodec::current().encode(&self.0, &mut buf) {
-            Ok(()) => {
-                let mut res = Response::new(Body::full(buf.freeze()));
-                res.headers_mut().insert(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                );
-                res
-            }
-            Err(err) => ErrorResponse::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                format!("failed to serialise the response as JSON: {err}"),
-            )
-            .into_response(),
+        self.into_response_in(AppData::empty())
+    }
+
+    /// With the data of no app ([`AppData::empty`], which `into_response` passes) the value is
+    /// held for the app that serves the response; with an app's, encoded at once by its
+    /// encoder (the default where it has no [`JsonConfig`]).
+    fn into_response_in(self, app: &AppData) -> Response {
+        if std::ptr::eq(app, AppData::empty()) {
+            return with_content_type(Body::deferred(Deferred(self.0)));
+        }
+        let codec = app
+            .get::<JsonConfig>()
+            .map_or(JsonCodec::DEFAULT_ENCODE, |config| config.encode);
+        self.into_response_with(codec)
+    }
+}
+
+impl<T: Serialize> Json<T> {
+    /// The response, encoded at once by `codec`: for code that serves responses outside an
+    /// app and wants their bytes (and so a `Content-Length`) now. A value that cannot be
+    /// JSON is a 500 in Pulya's error shape.
+    ///
+    /// ```
+    /// use pulya_responses::{Json, JsonCodec};
+    ///
+    /// let res = Json([1, 2]).into_response_with(JsonCodec::SerdeJson);
+    /// assert_eq!(res.body().as_bytes(), Some(&b"[1,2]"[..]));
+    /// ```
+    #[inline]
+    pub fn into_response_with(self, codec: JsonCodec) -> Response {
+        match encode(codec, &self.0) {
+            Ok(bytes) => with_content_type(Body::full(bytes)),
+            Err(err) => err.into_response(),
         }
     }
+}
+
+#[inline]
+fn with_content_type(body: Body) -> Response {
+    let mut res = Response::new(body);
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, APPLICATION_JSON);
+    res
 }
 
 /// A JSON body parsed into `T`.
@@ -227,11 +300,6 @@ pub enum JsonCodec {
     SonicRs,
 }
 
-thread_local! {
-    /// The encoder of the app whose handler runs on this thread now.
-    static CURRENT: Cell<JsonCodec> = const { Cell::new(JsonCodec::DEFAULT_ENCODE) };
-}
-
 impl JsonCodec {
     /// The default for encoding responses: sonic-rs when the feature is on (13–17 % fewer
     /// instructions than serde_json from small to large bodies), else serde_json.
@@ -249,24 +317,6 @@ impl JsonCodec {
     /// The default for decoding request bodies: serde_json (the `sonic-rs` feature is off).
     #[cfg(not(feature = "sonic-rs"))]
     pub const DEFAULT_DECODE: JsonCodec = JsonCodec::SerdeJson;
-
-    /// The encoder [`Json`] responses use on this thread now.
-    pub fn current() -> JsonCodec {
-        CURRENT.with(Cell::get)
-    }
-
-    /// Runs `f` with `self` as the encoder of [`Json`] responses on this thread, then restores
-    /// the previous one (also when `f` panics). An app wraps each poll of its handlers in it.
-    pub fn scope<R>(self, f: impl FnOnce() -> R) -> R {
-        struct Restore(JsonCodec);
-        impl Drop for Restore {
-            fn drop(&mut self) {
-                CURRENT.with(|c| c.set(self.0));
-            }
-        }
-        let _restore = Restore(CURRENT.with(|c| c.replace(self)));
-        f()
-    }
 }
 
 impl Encoder for JsonCodec {

@@ -113,14 +113,26 @@ impl Event {
         self.each_line("data", data)
     }
 
-    /// Adds `value` as one line of JSON data, written by the response encoder in use
-    /// ([`JsonCodec::current`]).
+    /// Adds `value` as one line of JSON data, written by the default encoder
+    /// ([`JsonCodec::DEFAULT_ENCODE`]; [`json_data_with`](Self::json_data_with) names another).
     ///
     /// # Errors
     /// When `value` cannot be serialised.
-    pub fn json_data<T: Serialize + ?Sized>(mut self, value: &T) -> Result<Self, JsonError> {
+    pub fn json_data<T: Serialize + ?Sized>(self, value: &T) -> Result<Self, JsonError> {
+        self.json_data_with(JsonCodec::DEFAULT_ENCODE, value)
+    }
+
+    /// Adds `value` as one line of JSON data, written by `codec`.
+    ///
+    /// # Errors
+    /// When `value` cannot be serialised.
+    pub fn json_data_with<T: Serialize + ?Sized>(
+        mut self,
+        codec: JsonCodec,
+        value: &T,
+    ) -> Result<Self, JsonError> {
         self.buf.put_slice(b"data: ");
-        JsonCodec::current().encode(value, &mut self.buf)?;
+        codec.encode(value, &mut self.buf)?;
         self.buf.put_u8(b'\n');
         Ok(self)
     }

@@ -3,7 +3,7 @@
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use http_body::Body as _;
-use pulya_responses::{Body, ErrorResponse, Html, IntoResponse, Json, Response};
+use pulya_responses::{Body, ErrorResponse, Html, IntoResponse, Json, JsonCodec, Response};
 
 fn parts(res: Response) -> (StatusCode, Option<String>, Vec<u8>) {
     let ct = res
@@ -34,8 +34,10 @@ fn text_bytes_html_and_json() {
         parts(Html("<p>").into_response()).1.as_deref(),
         Some("text/html; charset=utf-8")
     );
-    let (status, ct, body) =
-        parts(Json(serde_json::json!({"message": "Hello, World!"})).into_response());
+    let (status, ct, body) = parts(
+        Json(serde_json::json!({"message": "Hello, World!"}))
+            .into_response_with(JsonCodec::DEFAULT_ENCODE),
+    );
     assert_eq!(status, StatusCode::OK);
     assert_eq!(ct.as_deref(), Some("application/json"));
     assert_eq!(body, br#"{"message":"Hello, World!"}"#);
@@ -103,7 +105,7 @@ fn failing_serialisation_is_a_500() {
     // Maps with non-string keys cannot be JSON.
     let mut map = BTreeMap::new();
     map.insert(vec![1u8], 1);
-    let res = Json(map).into_response();
+    let res = Json(map).into_response_with(JsonCodec::SerdeJson);
     assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
 }
 

@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use bytes::BytesMut;
 use http::StatusCode;
-use pulya_responses::{Encoder, JsonCodec, JsonErrorKind, SerdeJson, SonicRs};
+use pulya_responses::{
+    Encoder, IntoResponse, Json, JsonCodec, JsonConfig, JsonErrorKind, SerdeJson, SonicRs,
+};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -157,15 +159,73 @@ fn an_unencodable_value_is_an_encode_error() {
     }
 }
 
-#[test]
-fn the_scope_sets_and_restores_the_response_encoder() {
-    assert_eq!(JsonCodec::current(), JsonCodec::DEFAULT_ENCODE);
-    JsonCodec::SonicRs.scope(|| {
-        assert_eq!(JsonCodec::current(), JsonCodec::SonicRs);
-        JsonCodec::SerdeJson.scope(|| assert_eq!(JsonCodec::current(), JsonCodec::SerdeJson));
-        assert_eq!(JsonCodec::current(), JsonCodec::SonicRs);
+/// Writes the name of the serializer that encodes it, so a test can tell the encoders apart.
+struct WhichEncoder;
+
+impl serde::Serialize for WhichEncoder {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let name = std::any::type_name::<S>();
+        serializer.serialize_str(if name.contains("sonic_rs") {
+            "sonic-rs"
+        } else {
+            "serde_json"
+        })
+    }
+}
+
+fn app_with(encode: JsonCodec) -> pulya_core::AppData {
+    let mut app = pulya_core::AppData::new(0);
+    app.insert(JsonConfig {
+        encode,
+        ..JsonConfig::default()
     });
-    let caught = std::panic::catch_unwind(|| JsonCodec::SonicRs.scope(|| panic!("inside")));
-    assert!(caught.is_err());
-    assert_eq!(JsonCodec::current(), JsonCodec::DEFAULT_ENCODE);
+    app
+}
+
+#[test]
+fn a_response_is_encoded_by_the_apps_encoder() {
+    for (codec, name) in [
+        (JsonCodec::SerdeJson, "\"serde_json\""),
+        (JsonCodec::SonicRs, "\"sonic-rs\""),
+    ] {
+        let res = Json(WhichEncoder).into_response_in(&app_with(codec));
+        assert_eq!(res.body().as_bytes(), Some(name.as_bytes()), "{codec:?}");
+    }
+}
+
+#[test]
+fn a_response_with_no_app_waits_for_one_or_takes_the_default() {
+    let mut res = Json(WhichEncoder).into_response();
+    assert_eq!(res.headers()["content-type"], "application/json");
+    assert_eq!(res.body().as_bytes(), None, "held until an app renders it");
+    res.body_mut()
+        .render(&app_with(JsonCodec::SerdeJson))
+        .unwrap();
+    assert_eq!(res.body().as_bytes(), Some(&b"\"serde_json\""[..]));
+
+    let mut res = (StatusCode::CREATED, Json(WhichEncoder)).into_response();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    res.body_mut().render(pulya_core::AppData::empty()).unwrap();
+    let default = format!(
+        "\"{}\"",
+        if JsonCodec::DEFAULT_ENCODE == JsonCodec::SonicRs {
+            "sonic-rs"
+        } else {
+            "serde_json"
+        }
+    );
+    assert_eq!(res.body().as_bytes(), Some(default.as_bytes()));
+}
+
+#[test]
+fn a_deferred_body_that_fails_is_an_error_not_a_panic() {
+    let mut map = BTreeMap::new();
+    map.insert(vec![1u8], 1);
+    let mut res = Json(map).into_response();
+    let err = res
+        .body_mut()
+        .render(&app_with(JsonCodec::SerdeJson))
+        .unwrap_err();
+    assert_eq!(err.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(res.body().as_bytes(), Some(&b""[..]));
 }

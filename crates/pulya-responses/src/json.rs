@@ -214,7 +214,7 @@ impl From<BodyRejection> for JsonRejection {
 
 pulya_core::__answered_in_the_error_shape!(JsonRejection);
 
-/// An app's choice of JSON implementations, kept in its [`AppData`](pulya_core::AppData), where
+/// An app's choice of JSON implementations, kept in its [`AppData`], where
 /// the [`Json`] extractor finds its decoder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct JsonConfig {

@@ -3,8 +3,9 @@
 //!
 //! `cargo bench -p pulya-benches --bench app`
 //!
-//! The middleware group holds what exists today (a 5-layer chain, the request id); CORS, the
-//! rate limiter and logger+recovery join it as `pulya-middleware` grows them.
+//! The middleware group: no middleware, five pass-through steps (their own trait impl, and
+//! `from_fn`), gotap's five-handler chain over the app, group and route levels, the request
+//! id, and Aquilia's "add + sort 10 middleware" (registering and building).
 
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -13,7 +14,7 @@ use std::sync::Arc;
 use criterion::{Criterion, criterion_group, criterion_main};
 use pulya_app::extract::{Path, Query};
 use pulya_app::middleware::from_fn;
-use pulya_app::{App, AppService, Body, Json, Next, Request};
+use pulya_app::{App, AppService, Body, BoxFuture, Json, Middleware, Next, Request, Response};
 use serde::{Deserialize, Serialize};
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -150,24 +151,89 @@ fn requests(c: &mut Criterion) {
     group.finish();
 }
 
+/// A middleware step that only runs the rest of the chain: no future of its own.
+struct PassOn;
+
+impl Middleware for PassOn {
+    fn call(&self, req: Request, next: Next) -> BoxFuture<'static, Response> {
+        next.run(req)
+    }
+}
+
+/// A middleware step that works on both sides: it wraps the rest in a future of its own.
+struct Tag(&'static str);
+
+impl Middleware for Tag {
+    fn call(&self, req: Request, next: Next) -> BoxFuture<'static, Response> {
+        let tag = self.0;
+        Box::pin(async move {
+            let mut res = next.run(req).await;
+            res.headers_mut()
+                .insert(tag, http::HeaderValue::from_static("1"));
+            res
+        })
+    }
+}
+
+fn plaintext_app() -> App {
+    App::new().get("/plaintext", || async { "Hello, World!" })
+}
+
 fn middleware(c: &mut Criterion) {
     let rt = runtime();
-    let mut chained = App::new().get("/plaintext", || async { "Hello, World!" });
+    let none = plaintext_app().build().unwrap();
+    let mut from_fn_5 = plaintext_app();
+    let mut pass_on_5 = plaintext_app();
     for _ in 0..5 {
-        chained = chained.middleware(from_fn(|req: Request, next: Next| next.run(req)));
+        from_fn_5 = from_fn_5.middleware(from_fn(|req: Request, next: Next| next.run(req)));
+        pass_on_5 = pass_on_5.middleware(PassOn);
     }
-    let chained = chained.build().unwrap();
+    let from_fn_5 = from_fn_5.build().unwrap();
+    let pass_on_5 = pass_on_5.build().unwrap();
+    // gotap's five-handler chain, spread over the three levels: each step works around the
+    // rest, as a logger or a header setter does.
+    let levels_5 = App::new()
+        .middleware(Tag("x-a"))
+        .middleware(Tag("x-b"))
+        .group("/api", |g| {
+            g.middleware(Tag("x-c"))
+                .middleware(Tag("x-d"))
+                .get("/plaintext", || async { "Hello, World!" })
+                .route_middleware(Tag("x-e"))
+        })
+        .build()
+        .unwrap();
     let with_id = App::new()
         .middleware(pulya_middleware::request_id::RequestId::new())
         .get("/plaintext", || async { "Hello, World!" })
         .build()
         .unwrap();
     let mut group = c.benchmark_group("middleware");
+    group.bench_function("none", |b| {
+        b.iter(|| black_box(rt.block_on(none.call(get("/plaintext")))))
+    });
+    group.bench_function("pass_on_5", |b| {
+        b.iter(|| black_box(rt.block_on(pass_on_5.call(get("/plaintext")))))
+    });
     group.bench_function("chain_of_5", |b| {
-        b.iter(|| black_box(rt.block_on(chained.call(get("/plaintext")))))
+        b.iter(|| black_box(rt.block_on(from_fn_5.call(get("/plaintext")))))
+    });
+    group.bench_function("five_handler_chain_3_levels", |b| {
+        b.iter(|| black_box(rt.block_on(levels_5.call(get("/api/plaintext")))))
     });
     group.bench_function("request_id", |b| {
         b.iter(|| black_box(rt.block_on(with_id.call(get("/plaintext")))))
+    });
+    // Aquilia's "add + sort 10 middleware": registering ten with priorities and building the
+    // app, which sorts them once.
+    group.bench_function("add_and_sort_10", |b| {
+        b.iter(|| {
+            let mut app = plaintext_app();
+            for priority in [7, 3, 9, 1, 5, 0, 8, 2, 6, 4] {
+                app = app.middleware_at(priority, PassOn);
+            }
+            black_box(app.build().unwrap())
+        })
     });
     group.finish();
 }

@@ -5,6 +5,8 @@
 # the two totals divided by 10,000 is the cost of one request, start-up and shutdown cancelled.
 #
 #   benches/scripts/e2e-icount.sh [path ...]     (default: /plaintext /json)
+#   HELLO_ARGS="--noop-middleware 5" benches/scripts/e2e-icount.sh   (extra arguments for Pulya's
+#                                                                     server; the peer gets none)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 command -v valgrind >/dev/null || { echo "valgrind is missing: apt-get install -y valgrind" >&2; exit 1; }
@@ -13,12 +15,12 @@ cargo build -q --release -p pulya-benches --example peer_hyper --example load
 paths=("$@")
 [ ${#paths[@]} -gt 0 ] || paths=(/plaintext /json)
 
-# instructions <binary> <port> <path> <requests>
+# instructions <binary> <port> <path> <requests> [server arguments ...]
 instructions() {
   local out pid
   out=$(mktemp)
   valgrind --tool=callgrind --callgrind-out-file="$out" "$1" --addr "127.0.0.1:$2" --workers 1 \
-    >/dev/null 2>&1 &
+    "${@:5}" >/dev/null 2>&1 &
   pid=$!
   for _ in $(seq 1 200); do
     (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null && break
@@ -35,8 +37,10 @@ printf '| path | pulya | hyper | pulya / hyper |\n|---|---|---|---|\n'
 for path in "${paths[@]}"; do
   row=()
   for server in target/release/examples/hello target/release/examples/peer_hyper; do
-    small=$(instructions "$server" 3917 "$path" 2000)
-    large=$(instructions "$server" 3917 "$path" 12000)
+    extra=()
+    [ "$server" = target/release/examples/hello ] && read -r -a extra <<< "${HELLO_ARGS:-}"
+    small=$(instructions "$server" 3917 "$path" 2000 "${extra[@]}")
+    large=$(instructions "$server" 3917 "$path" 12000 "${extra[@]}")
     row+=($(( (large - small) / 10000 )))
   done
   ratio=$(awk -v a="${row[0]}" -v b="${row[1]}" 'BEGIN { printf "%.2f", a / b }')

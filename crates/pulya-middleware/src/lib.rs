@@ -5,8 +5,14 @@
 //!   path-traversal protection.
 //!
 //! CORS, rate limiting, access logging, timeouts and compression follow, each behind a feature
-//! of its own.
+//! of its own, on the pattern of `docs/middleware.md`. This crate depends on `pulya-core`
+//! alone: [`serve_dir::ServeDir`] is an `Endpoint`, mounted with `App::route_endpoint`.
 
 pub mod request_id;
 #[cfg(feature = "serve-dir")]
 pub mod serve_dir;
+
+// The middleware authors' guide, with its worked example, is compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/middleware.md")]
+struct MiddlewareGuide;

@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use http::{HeaderName, HeaderValue};
-use pulya_app::{BoxFuture, Middleware, Next, Request, Response};
+use pulya_core::{BoxFuture, Middleware, Next, Request, Response};
 
 /// The header name used: `x-request-id`.
 pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

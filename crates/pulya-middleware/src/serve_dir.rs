@@ -1,11 +1,16 @@
-//! Static files from a directory, as a handler: `GET /static/app.js` answers with
+//! Static files from a directory, as an endpoint: `GET /static/app.js` answers with
 //! `<root>/app.js`.
 //!
 //! ```no_run
+//! use http::Method;
 //! use pulya_app::App;
 //! use pulya_middleware::serve_dir::ServeDir;
 //!
-//! let app = App::new().get("/static/{*path}", ServeDir::new("public").strip_prefix("/static"));
+//! let app = App::new().route_endpoint(
+//!     Method::GET,
+//!     "/static/{*path}",
+//!     ServeDir::new("public").strip_prefix("/static"),
+//! );
 //! ```
 //!
 //! Path safety: the request path is split on `/` first and each segment percent-decoded after,
@@ -25,12 +30,13 @@ use std::time::SystemTime;
 
 use http::{HeaderValue, StatusCode, header};
 use percent_encoding::percent_decode_str;
-use pulya_app::{BoxFuture, Handler, IntoResponse, Request, RequestContext, Response};
+use pulya_core::{BoxFuture, Endpoint, IntoResponse, Request, RequestContext, Response};
 
 /// Default most bytes of a file served: 16 MiB.
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
-/// Serves the files under a root directory; a handler for a route ending in a catch-all.
+/// Serves the files under a root directory; the [`Endpoint`] of a route ending in a catch-all
+/// (`App::route_endpoint`).
 #[derive(Debug, Clone)]
 pub struct ServeDir {
     inner: Arc<Config>,
@@ -42,10 +48,6 @@ struct Config {
     prefix: String,
     max_file_bytes: u64,
 }
-
-/// The marker type of [`ServeDir`]'s [`Handler`] implementation.
-#[derive(Debug)]
-pub struct ServeDirHandler;
 
 impl ServeDir {
     /// Serves the files under `root`, the request path taken whole (see
@@ -123,7 +125,7 @@ impl ServeDir {
     }
 }
 
-impl Handler<ServeDirHandler> for ServeDir {
+impl Endpoint for ServeDir {
     fn call(&self, req: Request, _: RequestContext) -> BoxFuture<'static, Response> {
         let this = self.clone();
         Box::pin(async move {

@@ -31,7 +31,8 @@ fn tree(name: &str) -> PathBuf {
 
 fn app(root: &PathBuf) -> pulya_app::TestClient {
     App::new()
-        .get(
+        .route_endpoint(
+            http::Method::GET,
             "/static/{*path}",
             ServeDir::new(root)
                 .strip_prefix("/static")

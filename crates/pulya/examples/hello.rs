@@ -9,7 +9,9 @@
 //! curl -si localhost:3000/echo -H 'content-type: application/json' -d '{"a":1}'
 //! ```
 //!
-//! Logs go to stderr; `RUST_LOG=debug` adds a span per request.
+//! Logs go to stderr; `RUST_LOG=debug` adds a span per request. `--noop-middleware N` wraps
+//! the app in N middleware that only pass requests on, for measuring what one step of the
+//! chain costs (`benches/scripts/e2e-icount.sh`, docs/performance.md).
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -61,12 +63,23 @@ pub(crate) fn app() -> App {
 struct Args {
     addr: String,
     workers: Option<usize>,
+    noop_middleware: usize,
+}
+
+/// A middleware step that does nothing but run the rest of the chain.
+struct PassOn;
+
+impl Middleware for PassOn {
+    fn call(&self, req: Request, next: Next) -> pulya::BoxFuture<'static, Response> {
+        next.run(req)
+    }
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         addr: "127.0.0.1:3000".to_owned(),
         workers: None,
+        noop_middleware: 0,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -80,8 +93,17 @@ fn parse_args() -> Result<Args, String> {
                     .map_err(|_| format!("--workers takes a number, not `{v}`"))?;
                 args.workers = Some(n);
             }
+            "--noop-middleware" => {
+                let v = value()?;
+                args.noop_middleware = v
+                    .parse()
+                    .map_err(|_| format!("--noop-middleware takes a number, not `{v}`"))?;
+            }
             "-h" | "--help" => {
-                return Err("usage: hello [--addr HOST:PORT] [--workers N]".to_owned());
+                return Err(
+                    "usage: hello [--addr HOST:PORT] [--workers N] [--noop-middleware N]"
+                        .to_owned(),
+                );
             }
             other => return Err(format!("unknown argument `{other}`; try --help")),
         }
@@ -109,7 +131,11 @@ fn main() -> ExitCode {
     if let Some(n) = args.workers {
         server = server.workers(n);
     }
-    match server.serve(app()) {
+    let mut app = app();
+    for _ in 0..args.noop_middleware {
+        app = app.middleware(PassOn);
+    }
+    match server.serve(app) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err}");

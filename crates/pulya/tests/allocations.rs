@@ -74,4 +74,34 @@ fn allocations_per_request() {
         eprintln!("{route}: {got} allocations");
         assert!(*got <= limit, "{route}: {got} allocations, budget {limit}");
     }
+
+    // Middleware steps that only pass the request on allocate nothing, at any level: the
+    // chains are composed at build, and a step returns the rest's future as its own.
+    let mut chained = App::new();
+    for _ in 0..3 {
+        chained = chained.middleware(PassOn);
+    }
+    let chained = chained
+        .group("/api", |g| {
+            g.middleware(PassOn)
+                .get("/plaintext", || async { "Hello, World!" })
+                .route_middleware(PassOn)
+        })
+        .build()
+        .unwrap();
+    let got = request_allocations(&chained, "/api/plaintext");
+    eprintln!("/api/plaintext behind 5 pass-through steps: {got} allocations");
+    assert_eq!(got, measured[0].1, "pass-through steps allocate nothing");
+}
+
+struct PassOn;
+
+impl pulya::middleware::Middleware for PassOn {
+    fn call(
+        &self,
+        req: Request,
+        next: pulya::middleware::Next,
+    ) -> pulya::BoxFuture<'static, pulya::Response> {
+        next.run(req)
+    }
 }

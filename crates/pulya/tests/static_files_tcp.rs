@@ -31,7 +31,8 @@ async fn traversal_over_tcp_is_refused() {
 
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = App::new().get(
+    let app = App::new().route_endpoint(
+        http::Method::GET,
         "/static/{*path}",
         ServeDir::new(base.join("root")).strip_prefix("/static"),
     );

@@ -124,3 +124,72 @@ impl_handler!(T1, T2, T3, T4, T5, T6, T7, T8; T9);
 impl_handler!(T1, T2, T3, T4, T5, T6, T7, T8, T9; T10);
 impl_handler!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10; T11);
 impl_handler!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11; T12);
+
+/// Defines an `async fn` handler and checks, where it is defined, that each argument is an
+/// extractor and the result a response, so that a mistake is reported with the argument's type
+/// (`` `Db` is not an extractor ``) rather than as "not a Pulya handler" where the handler is
+/// registered. Arguments but the last must read only the request head (`FromRequestParts`);
+/// the last may read the body (`FromRequest`). Each argument's pattern is a name or a wrapper
+/// (`Path(id)`, `State(db)`); generic handlers are not supported.
+///
+/// ```
+/// use pulya_app::extract::Path;
+///
+/// pulya_app::debug_handler! {
+///     async fn show(Path(id): Path<u64>, body: String) -> String {
+///         format!("{id}: {body}")
+///     }
+/// }
+///
+/// let app = pulya_app::App::new().post("/items/{id}", show);
+/// ```
+///
+/// A handler whose argument is no extractor fails to compile, naming it:
+///
+/// ```compile_fail
+/// struct Db;
+///
+/// pulya_app::debug_handler! {
+///     async fn list(db: Db) -> &'static str { "" }
+/// }
+/// ```
+///
+/// So does a body extractor before the last argument:
+///
+/// ```compile_fail
+/// use pulya_app::{Json, extract::Path};
+///
+/// pulya_app::debug_handler! {
+///     async fn create(Json(v): Json<serde_json::Value>, Path(id): Path<u64>) -> String {
+///         format!("{id} {v}")
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! debug_handler {
+    (
+        $(#[$attr:meta])*
+        $vis:vis async fn $name:ident (
+            $( $arg:tt $( ( $($inner:tt)* ) )? : $ty:ty ),* $(,)?
+        ) $(-> $ret:ty)? $body:block
+    ) => {
+        $(#[$attr])*
+        $vis async fn $name ( $( $arg $( ( $($inner)* ) )? : $ty ),* ) $(-> $ret)? $body
+
+        const _: () = {
+            #[allow(dead_code)]
+            fn check() {
+                $crate::debug_handler!(@args [$($ty),*]);
+                $( $crate::__private::assert_response::<$ret>(); )?
+            }
+        };
+    };
+    (@args []) => {};
+    (@args [$last:ty]) => {
+        $crate::__private::assert_request::<$last, _>();
+    };
+    (@args [$head:ty, $($rest:ty),+]) => {
+        $crate::__private::assert_parts::<$head>();
+        $crate::debug_handler!(@args [$($rest),+]);
+    };
+}

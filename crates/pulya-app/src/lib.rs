@@ -51,3 +51,17 @@ pub use pulya_responses::{ErrorPages, Html, Json, JsonCodec, Redirect};
 pub use pulya_routing::{OnInvalid, ParamRule, TrailingSlash};
 pub use service::{AppService, ResponseFuture};
 pub use test_client::{TestClient, TestRequest, TestResponse};
+
+/// What [`debug_handler!`] expands to; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    use pulya_core::IntoResponse;
+    use pulya_core::extract::{FromRequest, FromRequestParts};
+
+    /// An argument before the last must read only the request head.
+    pub fn assert_parts<T: FromRequestParts>() {}
+    /// The last argument may read the body.
+    pub fn assert_request<T: FromRequest<M>, M>() {}
+    /// The result must become a response.
+    pub fn assert_response<T: IntoResponse>() {}
+}

@@ -29,6 +29,7 @@
 //! }
 //! ```
 
+pub use pulya_app::debug_handler;
 pub use pulya_app::{
     App, AppData, AppService, Body, BoxFuture, BuildError, BuildProblem, DEFAULT_BODY_LIMIT,
     Endpoint, ErrorPages, ErrorResponse, Group, Handler, Html, IntoResponse, Json, JsonCodec,

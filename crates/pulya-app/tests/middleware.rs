@@ -251,3 +251,132 @@ fn a_route_level_call_before_any_route_fails_the_build() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn a_middleware_may_change_the_context_for_the_steps_after_it() {
+    use std::net::SocketAddr;
+
+    use pulya_app::extract::ConnectInfo;
+    // A trusted proxy's middleware, say, that records the client's real address.
+    let client = App::new()
+        .middleware(from_fn(|req: Request, mut next: Next| async move {
+            let forwarded = req
+                .headers()
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<std::net::IpAddr>().ok());
+            if let Some(ip) = forwarded {
+                next.context_mut()
+                    .set_peer_addr(Some(SocketAddr::new(ip, 0)));
+            }
+            next.run(req).await
+        }))
+        .get(
+            "/",
+            |ConnectInfo(peer): ConnectInfo<SocketAddr>| async move { peer.ip().to_string() },
+        )
+        .test_client();
+    assert_eq!(client.get("/").send().await.text(), "127.0.0.1");
+    assert_eq!(
+        client
+            .get("/")
+            .header("x-forwarded-for", "203.0.113.9")
+            .send()
+            .await
+            .text(),
+        "203.0.113.9"
+    );
+}
+
+#[tokio::test]
+async fn a_clone_of_next_runs_the_rest_again() {
+    let calls = Arc::new(Mutex::new(0));
+    let counted = Arc::clone(&calls);
+    let client = App::new()
+        .get("/flaky", move || {
+            let counted = Arc::clone(&counted);
+            async move {
+                let mut n = counted.lock().unwrap();
+                *n += 1;
+                if *n == 1 {
+                    StatusCode::SERVICE_UNAVAILABLE.into_response()
+                } else {
+                    "ok".into_response()
+                }
+            }
+        })
+        // A retry: the first answer is a 503, so the rest runs once more.
+        .route_middleware(from_fn(|req: Request, next: Next| async move {
+            let again = next.clone();
+            let (parts, _) = req.into_parts();
+            let copy = || Request::from_parts(parts.clone(), pulya_app::Body::empty());
+            let res = next.run(copy()).await;
+            if res.status() == StatusCode::SERVICE_UNAVAILABLE {
+                again.run(copy()).await
+            } else {
+                res
+            }
+        }))
+        .test_client();
+    assert_eq!(client.get("/flaky").send().await.text(), "ok");
+    assert_eq!(*calls.lock().unwrap(), 2);
+}
+
+#[tokio::test]
+async fn head_through_middleware_keeps_the_length_and_drops_the_body() {
+    let client = App::new()
+        .middleware(from_fn(|req: Request, next: Next| async move {
+            let mut res = next.run(req).await;
+            res.headers_mut().insert("x-seen", "1".parse().unwrap());
+            res
+        }))
+        .get("/", || async { "five!" })
+        .test_client();
+    let res = client.head("/").send().await;
+    assert_eq!(res.header("x-seen"), Some("1"));
+    assert_eq!(res.header("content-length"), Some("5"));
+    assert!(res.bytes().is_empty());
+}
+
+#[tokio::test]
+async fn a_panic_in_app_middleware_before_routing_is_a_500() {
+    let client = App::new()
+        .middleware(from_fn(|req: Request, next: Next| {
+            if req.uri().path() == "/boom" {
+                panic!("before routing");
+            }
+            next.run(req)
+        }))
+        .get("/ok", || async { "ok" })
+        .test_client();
+    assert_eq!(client.get("/boom").send().await.status(), 500);
+    assert_eq!(client.get("/ok").send().await.text(), "ok");
+}
+
+#[tokio::test]
+async fn a_trait_middleware_with_state_of_its_own() {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    /// Numbers the responses it sees.
+    struct Counter(AtomicU32);
+    impl Middleware for Counter {
+        fn call(&self, req: Request, next: Next) -> BoxFuture<'static, Response> {
+            let n = self.0.fetch_add(1, Ordering::Relaxed) + 1;
+            Box::pin(async move {
+                let mut res = next.run(req).await;
+                res.headers_mut()
+                    .insert("x-n", n.to_string().parse().unwrap());
+                res
+            })
+        }
+    }
+    let client = App::new()
+        .middleware(Counter(AtomicU32::new(0)))
+        .get("/", || async { "" })
+        .test_client();
+    for n in 1..=3 {
+        assert_eq!(
+            client.get("/").send().await.header("x-n"),
+            Some(n.to_string().as_str())
+        );
+    }
+}

@@ -287,3 +287,59 @@ async fn bad_input_through_a_layer_keeps_the_error_shape() {
     assert_eq!(res.json::<serde_json::Value>()["status"], 400);
     assert_eq!(client.get("/missing").send().await.status(), 404);
 }
+
+#[tokio::test]
+async fn a_groups_layer_and_a_routes_layer_stay_in_their_place() {
+    let mark = |name: &'static str| {
+        tower::util::MapResponseLayer::new(move |mut res: Response| {
+            res.headers_mut().append("x-layer", name.parse().unwrap());
+            res
+        })
+    };
+    let client = App::new()
+        .get("/plain", || async { "" })
+        .group("/g", |g| {
+            g.layer(mark("group"))
+                .get("/a", || async { "" })
+                .get("/b", || async { "" })
+                .route_layer(mark("route"))
+        })
+        .test_client();
+    let layers = |res: &pulya_app::TestResponse| -> Vec<String> {
+        res.headers()
+            .get_all("x-layer")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(layers(&client.get("/plain").send().await).is_empty());
+    assert_eq!(layers(&client.get("/g/a").send().await), ["group"]);
+    // The route's layer is inside the group's: it sees the response first.
+    assert_eq!(layers(&client.get("/g/b").send().await), ["route", "group"]);
+    assert!(layers(&client.get("/g/missing").send().await).is_empty());
+}
+
+#[tokio::test]
+async fn a_layer_may_answer_without_the_rest() {
+    let refuse = tower::util::MapRequestLayer::new(|req: Request| req);
+    let short = tower_layer::layer_fn(|_inner: pulya_app::middleware::NextService| {
+        service_fn(|_req: Request| async {
+            Ok::<_, Infallible>(
+                http::Response::builder()
+                    .status(StatusCode::FORBIDDEN)
+                    .body(Full::new(Bytes::from_static(b"no")))
+                    .unwrap(),
+            )
+        })
+    });
+    let client = App::new()
+        .layer(refuse)
+        .get("/open", || async { "open" })
+        .get("/closed", || async { "secret" })
+        .route_layer(short)
+        .test_client();
+    assert_eq!(client.get("/open").send().await.text(), "open");
+    let res = client.get("/closed").send().await;
+    assert_eq!(res.status(), 403);
+    assert_eq!(res.text(), "no");
+}

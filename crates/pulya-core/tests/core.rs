@@ -126,3 +126,102 @@ async fn a_chain_runs_its_middleware_outermost_first_around_its_endpoint() {
     assert_eq!(tags, ["inner", "outer"]);
     assert_eq!(res.body().as_bytes(), Some(&b"limit 99"[..]));
 }
+
+struct Greeting;
+
+impl pulya_core::DeferredBody for Greeting {
+    fn render(self: Box<Self>, app: &AppData) -> Result<Bytes, pulya_core::ErrorResponse> {
+        match app.get::<&'static str>() {
+            Some(name) => Ok(Bytes::from(format!("hello, {name}"))),
+            None => Ok(Bytes::from_static(b"hello")),
+        }
+    }
+}
+
+struct Broken;
+
+impl pulya_core::DeferredBody for Broken {
+    fn render(self: Box<Self>, _: &AppData) -> Result<Bytes, pulya_core::ErrorResponse> {
+        Err(pulya_core::ErrorResponse::new(
+            http::StatusCode::INTERNAL_SERVER_ERROR,
+            "cannot",
+        ))
+    }
+}
+
+#[tokio::test]
+async fn a_deferred_body_polled_outside_an_app_renders_with_no_apps_data() {
+    let body = Body::deferred(Greeting);
+    assert!(!body.is_end_stream());
+    assert_eq!(body.size_hint().exact(), None);
+    assert_eq!(body.collect().await.unwrap().to_bytes(), "hello");
+
+    let err = Body::deferred(Broken).collect().await.unwrap_err();
+    assert!(err.to_string().contains("cannot"), "{err}");
+}
+
+#[test]
+fn a_deferred_body_rendered_by_an_app_becomes_one_buffer() {
+    let mut data = AppData::new(0);
+    data.insert("ada");
+    let mut body = Body::deferred(Greeting);
+    body.render(&data).unwrap();
+    assert_eq!(body.as_bytes(), Some(&b"hello, ada"[..]));
+    assert_eq!(body.size_hint().exact(), Some(10));
+    // Rendering again, or rendering a body that is not deferred, changes nothing.
+    body.render(AppData::empty()).unwrap();
+    assert_eq!(body.as_bytes(), Some(&b"hello, ada"[..]));
+
+    let mut broken = Body::deferred(Broken);
+    assert!(broken.render(&data).is_err());
+    assert_eq!(broken.as_bytes(), Some(&b""[..]));
+}
+
+#[test]
+fn app_data_holds_one_value_per_type() {
+    let mut data = AppData::new(10);
+    assert_eq!(data.insert(1u8), None);
+    assert_eq!(data.insert(2u8), Some(1));
+    assert_eq!(data.insert(String::from("s")), None);
+    assert_eq!(data.get::<u8>(), Some(&2));
+    assert!(data.contains(std::any::TypeId::of::<String>()));
+    assert!(!data.contains(std::any::TypeId::of::<u16>()));
+    data.set_body_limit(20);
+    assert_eq!(data.body_limit(), 20);
+    assert_eq!(AppData::empty().body_limit(), 0);
+    assert!(AppData::empty().get::<u8>().is_none());
+}
+
+#[test]
+fn a_context_records_the_route_and_reads_its_params() {
+    use pulya_core::extract::MatchedPath;
+    let mut data = AppData::new(0);
+    let names: Arc<[Box<str>]> = ["id"].map(Box::from).into();
+    let id = data.add_route(MatchedPath::new("/users/{id}", names));
+    let data = Arc::new(data);
+    let mut cx = RequestContext::new(Arc::clone(&data));
+    assert!(cx.matched_path().is_none());
+    assert_eq!(cx.params("/users/7").count(), 0);
+    let path = "/users/7";
+    cx.set_route(id, RouteParams::new(path, [&path[7..]]));
+    assert_eq!(cx.matched_path().unwrap().as_str(), "/users/{id}");
+    let params: Vec<_> = cx.params(path).collect();
+    assert_eq!(params, [Some(("id", "7"))]);
+    assert!(format!("{cx:?}").contains("/users/{id}"));
+    assert!(Arc::ptr_eq(&cx.into_app(), &data));
+}
+
+#[test]
+fn requirements_are_kept_once_each() {
+    use pulya_core::extract::{Need, Requirements};
+    let mut needs = Requirements::new();
+    needs.state::<u8>();
+    needs.state::<u8>();
+    needs.state::<String>();
+    let names: Vec<String> = needs.iter().map(Need::to_string).collect();
+    assert_eq!(names.len(), 2);
+    assert!(
+        names[0].contains("`u8`") && names[1].contains("String"),
+        "{names:?}"
+    );
+}

@@ -12,7 +12,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use pulya_app::extract::{Path, Query};
+use pulya_app::extract::{Path, Query, State};
 use pulya_app::middleware::from_fn;
 use pulya_app::{App, AppService, Body, BoxFuture, Json, Middleware, Next, Request, Response};
 use serde::{Deserialize, Serialize};
@@ -58,9 +58,21 @@ struct Receipt {
     lines: usize,
 }
 
+/// App state as handlers share it: behind an `Arc`.
+#[derive(Clone)]
+struct Config(#[allow(dead_code, reason = "held, not read")] Arc<String>);
+
 fn app() -> AppService {
     App::new()
+        .state(Config(Arc::new("pulya".into())))
+        .state(7_u32)
         .get("/plaintext", || async { "Hello, World!" })
+        .get("/state", |State(_): State<Config>| async {
+            "Hello, World!"
+        })
+        // The same handler with an extractor that reads no app data: what `state` adds is the
+        // state lookup and the `Arc` clone.
+        .get("/version", |_: http::Version| async { "Hello, World!" })
         .get("/users/{id}", |Path(id): Path<u64>| async move {
             id.to_string()
         })
@@ -93,6 +105,8 @@ fn requests(c: &mut Criterion) {
     let mut group = c.benchmark_group("app/request");
     for (name, uri) in [
         ("plaintext", "/plaintext"),
+        ("state", "/state"),
+        ("version", "/version"),
         ("one_param", "/users/42"),
         (
             "four_params",

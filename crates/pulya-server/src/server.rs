@@ -8,12 +8,11 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
-use pulya_app::{App, AppService, Request};
-use pulya_core::BoxError;
+use pulya_app::middleware::{Endpoint, ServiceEndpoint};
+use pulya_app::{App, AppService};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
@@ -199,21 +198,16 @@ impl Server {
     /// [`AppService`], one wrapped in tower layers (`ServiceBuilder::new().layer(..).service(app)`),
     /// or another framework's. Starts its own multi-thread runtime.
     ///
-    /// An `AppService` is served as it is. Any other service is mounted as the fallback of an
-    /// app of no routes: a clone of it answers each request, which carries its peer's address
+    /// `service` is a `tower::Service<Request>` that is `Clone + Send + Sync + 'static`, whose
+    /// response body has `Bytes` data and whose errors and body errors convert into
+    /// `BoxError` (what [`ServiceEndpoint`] needs). An `AppService` is served as it is. Any
+    /// other service is mounted as the fallback of an app of no routes: a clone of it answers each request, which carries its peer's address
     /// as a [`ConnectInfo<SocketAddr>`](pulya_app::extract::ConnectInfo) extension; an error of
     /// the service is a 500 in Pulya's error shape, logged; a panic is a 500 too.
-    pub fn serve_service<S, B>(self, service: S) -> Result<(), ServeError>
+    pub fn serve_service<S>(self, service: S) -> Result<(), ServeError>
     where
-        S: tower_service::Service<Request, Response = http::Response<B>>
-            + Clone
-            + Send
-            + Sync
-            + 'static,
-        S::Error: Into<BoxError>,
-        S::Future: Send + 'static,
-        B: http_body::Body<Data = Bytes> + Send + 'static,
-        B::Error: Into<BoxError>,
+        S: 'static,
+        ServiceEndpoint<S>: Endpoint,
     {
         let mut runtime = tokio::runtime::Builder::new_multi_thread();
         if let Some(workers) = self.workers {
@@ -225,17 +219,10 @@ impl Server {
 
     /// [`run`](Self::run) for any `tower::Service`, on the current tokio runtime; see
     /// [`serve_service`](Self::serve_service).
-    pub async fn run_service<S, B>(mut self, service: S) -> Result<(), ServeError>
+    pub async fn run_service<S>(mut self, service: S) -> Result<(), ServeError>
     where
-        S: tower_service::Service<Request, Response = http::Response<B>>
-            + Clone
-            + Send
-            + Sync
-            + 'static,
-        S::Error: Into<BoxError>,
-        S::Future: Send + 'static,
-        B: http_body::Body<Data = Bytes> + Send + 'static,
-        B::Error: Into<BoxError>,
+        S: 'static,
+        ServiceEndpoint<S>: Endpoint,
     {
         let service = as_app(service)?;
         let listener = self.listen()?;
@@ -356,17 +343,10 @@ impl Server {
 
 /// `service` as an app: itself when it is one (the accept loop then serves it with no
 /// extension or box per request), else mounted as the fallback of an app of no routes.
-fn as_app<S, B>(service: S) -> Result<AppService, ServeError>
+fn as_app<S>(service: S) -> Result<AppService, ServeError>
 where
-    S: tower_service::Service<Request, Response = http::Response<B>>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
-    S::Error: Into<BoxError>,
-    S::Future: Send + 'static,
-    B: http_body::Body<Data = Bytes> + Send + 'static,
-    B::Error: Into<BoxError>,
+    S: 'static,
+    ServiceEndpoint<S>: Endpoint,
 {
     let mut slot = Some(service);
     if let Some(app) = (&mut slot as &mut dyn std::any::Any).downcast_mut::<Option<AppService>>() {

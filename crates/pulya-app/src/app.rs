@@ -554,6 +554,20 @@ impl App {
 }
 
 /// What [`App::build`] found wrong: every problem, each named.
+///
+/// ```
+/// use pulya_app::{App, BuildProblem, extract::State};
+///
+/// let err = App::new()
+///     .get("/a/{id}", || async { "" })
+///     .get("/a/{name}", || async { "" })
+///     .get("/b", |State(n): State<u32>| async move { n.to_string() })
+///     .build()
+///     .unwrap_err();
+/// assert_eq!(err.problems().len(), 2);
+/// assert!(matches!(err.problems()[0], BuildProblem::Unmet { .. }));
+/// assert!(err.to_string().contains("`GET /b` needs app state of type `u32`"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildError {
     problems: Vec<BuildProblem>,

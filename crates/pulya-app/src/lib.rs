@@ -28,8 +28,16 @@
 //! ```
 //!
 //! Errors answer with Pulya's one error shape, `{"error":"…","status":N}`: 404 for no route, 405
-//! with `Allow` for a wrong method, 400/413/415/422 for requests the extractors refuse, and 500
-//! for a handler that panicked (the app keeps serving).
+//! with `Allow` for a wrong method, 400/413/415/422 for requests the extractors refuse (each
+//! with its own rejection type), and 500 for a handler that panicked (the app keeps serving).
+//!
+//! Middleware goes on the app ([`App::middleware`], before routing), a [`Group`] or one route
+//! ([`App::route_middleware`]), ordered by priority once at build; with the `tower` feature
+//! (on by default) a `tower::Layer` goes to the same places (`App::layer`), a `tower::Service`
+//! is an endpoint (`App::route_service`), and an [`AppService`] is a `tower::Service`.
+//! [`App::build`] checks what the handlers' extractors need (a `State<T>` registered) and
+//! reports every problem at once. The traits (`IntoResponse`, the extractor traits,
+//! `Middleware`) are `pulya-core`'s.
 
 mod app;
 pub mod extract;

@@ -16,7 +16,22 @@ use crate::{Request, RequestContext, Response};
 /// A boxed future that is `Send`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// What a chain ends in: routing for the app's chain, the handler for a route's.
+/// What a chain ends in: routing for the app's chain, the handler for a route's; also any
+/// service of the user's that answers requests (mounted with `App::route_endpoint`).
+///
+/// ```
+/// use pulya_core::{Body, BoxFuture, Endpoint, Request, RequestContext, Response};
+///
+/// /// Answers with the route that matched.
+/// struct WhichRoute;
+///
+/// impl Endpoint for WhichRoute {
+///     fn call(&self, _: Request, cx: RequestContext) -> BoxFuture<'static, Response> {
+///         let route = cx.matched_path().map_or("none", |p| p.as_str()).to_owned();
+///         Box::pin(async move { Response::new(Body::from(route)) })
+///     }
+/// }
+/// ```
 pub trait Endpoint: Send + Sync + 'static {
     /// Answers `req`.
     fn call(&self, req: Request, cx: RequestContext) -> BoxFuture<'static, Response>;
@@ -58,7 +73,28 @@ impl<M: Middleware + ?Sized> Middleware for Arc<M> {
     }
 }
 
-/// A composed chain: middleware, outermost first, and the endpoint they wrap.
+/// A composed chain: middleware, outermost first, and the endpoint they wrap. An app builds one
+/// per route with middleware, and one for its own; it is public for frameworks of one's own.
+///
+/// ```
+/// use std::sync::Arc;
+/// use pulya_core::middleware::Chain;
+/// use pulya_core::{AppData, Body, BoxFuture, Endpoint, Request, RequestContext, Response};
+///
+/// struct Hello;
+/// impl Endpoint for Hello {
+///     fn call(&self, _: Request, _: RequestContext) -> BoxFuture<'static, Response> {
+///         Box::pin(async { Response::new(Body::from("hello")) })
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let chain = Arc::new(Chain::new(Vec::new(), Box::new(Hello)));
+/// let cx = RequestContext::new(Arc::new(AppData::new(1024)));
+/// let res = chain.run(Request::new(Body::empty()), cx).await;
+/// assert_eq!(res.body().as_bytes(), Some(&b"hello"[..]));
+/// # }
+/// ```
 pub struct Chain {
     middleware: Box<[Arc<dyn Middleware>]>,
     endpoint: Box<dyn Endpoint>,

@@ -171,7 +171,20 @@ impl<T: DeserializeOwned> OptionalFromRequest for Json<T> {
     }
 }
 
-/// Why a request body could not be extracted as [`Json`].
+/// Why a request body could not be extracted as [`Json`]: its variants tell a wrong content
+/// type, an unreadable or oversized body, and JSON that is malformed or does not fit.
+///
+/// ```
+/// use pulya_responses::{Json, JsonRejection};
+///
+/// async fn create(body: Result<Json<serde_json::Value>, JsonRejection>) -> String {
+///     match body {
+///         Ok(Json(v)) => v.to_string(),
+///         Err(JsonRejection::ContentType) => "send JSON".to_owned(),
+///         Err(other) => format!("{}: {other}", other.status()),
+///     }
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum JsonRejection {

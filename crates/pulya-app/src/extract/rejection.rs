@@ -7,6 +7,24 @@ use http::StatusCode;
 use pulya_core::extract::BodyRejection;
 
 /// Why [`Path`](super::Path) refused the route's parameters.
+///
+/// ```
+/// use pulya_app::{App, extract::{Path, PathRejection}};
+///
+/// // The handler answers a bad id its own way instead of the default 400.
+/// async fn show(id: Result<Path<u64>, PathRejection>) -> String {
+///     match id {
+///         Ok(Path(id)) => format!("item {id}"),
+///         Err(PathRejection::Deserialize(reason)) => format!("no such item: {reason}"),
+///         Err(other) => other.to_string(),
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let client = App::new().get("/items/{id}", show).test_client();
+/// assert!(client.get("/items/x").send().await.text().starts_with("no such item"));
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PathRejection {

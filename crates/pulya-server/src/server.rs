@@ -45,7 +45,9 @@ enum Listen {
         text: String,
         addrs: io::Result<Vec<SocketAddr>>,
     },
-    Std(StdTcpListener),
+    /// The caller's listener, taken (not duplicated) when serving starts, so that the server
+    /// holds the only handle and closing it at shutdown refuses new connections at once.
+    Std(Option<StdTcpListener>),
 }
 
 /// An HTTP server for one app. Configure it with the builder methods, then call
@@ -68,7 +70,7 @@ impl fmt::Debug for Server {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let listen = match &self.listen {
             Listen::Addr { text, .. } => text.clone(),
-            Listen::Std(l) => format!("{:?}", l.local_addr().ok()),
+            Listen::Std(l) => format!("{:?}", l.as_ref().and_then(|l| l.local_addr().ok())),
         };
         f.debug_struct("Server")
             .field("listen", &listen)
@@ -97,7 +99,7 @@ impl Server {
     /// A server on a listener you bound yourself (for instance on port 0, to learn the port
     /// from it first).
     pub fn from_listener(listener: StdTcpListener) -> Self {
-        Self::with_listen(Listen::Std(listener))
+        Self::with_listen(Listen::Std(Some(listener)))
     }
 
     fn with_listen(listen: Listen) -> Self {
@@ -238,9 +240,11 @@ impl Server {
         Ok(())
     }
 
-    fn listen(&self) -> Result<TcpListener, ServeError> {
-        let std = match &self.listen {
-            Listen::Std(listener) => listener.try_clone().map_err(ServeError::Runtime)?,
+    fn listen(&mut self) -> Result<TcpListener, ServeError> {
+        let std = match &mut self.listen {
+            Listen::Std(listener) => listener.take().ok_or_else(|| {
+                ServeError::Runtime(io::Error::other("the server's listener was taken already"))
+            })?,
             Listen::Addr { text, addrs } => {
                 let bind_err = |source| ServeError::Bind {
                     addr: text.clone(),

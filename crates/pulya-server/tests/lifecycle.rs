@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use pulya_app::App;
 use pulya_responses::sse::{self, Event, KeepAlive};
+use pulya_server::Server;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -346,4 +347,94 @@ async fn requests_in_flight_outlive_the_header_read_timeout() {
     // Then, idle, the connection is closed.
     assert!(closed_by_server(&mut stream).await);
     drop(server);
+}
+
+/// Serves an app with one slow route, starts a request on it, begins the graceful shutdown, and
+/// while that request is still being answered tries a new connection: it must be refused at
+/// once, whether the server bound its address itself or was handed a listener.
+async fn a_connection_during_the_drain_is_refused(from_listener: bool) {
+    let started = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&started);
+    let app = App::new().get("/slow", move || {
+        let started = Arc::clone(&counter);
+        async move {
+            started.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(1_500)).await;
+            "done"
+        }
+    });
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = probe.local_addr().unwrap();
+    let server = if from_listener {
+        Server::from_listener(probe)
+    } else {
+        // Free the port for the server to bind it itself.
+        drop(probe);
+        Server::bind(addr)
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = server
+        .shutdown_timeout(Duration::from_secs(30))
+        .with_graceful_shutdown(async move {
+            let _ = stopped.await;
+        });
+    let task = tokio::spawn(server.run(app));
+    let mut slow = guard("the server to listen", async {
+        loop {
+            if let Ok(stream) = TcpStream::connect(addr).await {
+                return stream;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    slow.write_all(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    guard("the slow request to start", async {
+        while started.load(Ordering::SeqCst) == 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await;
+    stop.send(()).unwrap();
+    // Until the accept loop has seen the signal, a connection may still be accepted (and one
+    // caught in the backlog as the listener closes is reset); from then on, while the slow
+    // request is still being answered, every one must be refused.
+    let closed = tokio::time::timeout(Duration::from_secs(1), async {
+        while TcpStream::connect(addr).await.is_ok() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await;
+    assert!(
+        closed.is_ok(),
+        "connections were still accepted during the drain (from_listener: {from_listener})"
+    );
+    let again = TcpStream::connect(addr)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.kind());
+    assert_eq!(again, Err(std::io::ErrorKind::ConnectionRefused));
+    assert_eq!(
+        started.load(Ordering::SeqCst),
+        1,
+        "the slow request is still the only one"
+    );
+    let (head, body) = read_head(&mut slow).await;
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let body = read_to_close(&mut slow, body).await;
+    assert_eq!(body, b"done");
+    let result = tokio::time::timeout(GUARD, task).await;
+    assert!(matches!(result, Ok(Ok(Ok(())))), "{result:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_during_the_drain_is_refused_with_bind() {
+    a_connection_during_the_drain_is_refused(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_during_the_drain_is_refused_with_from_listener() {
+    a_connection_during_the_drain_is_refused(true).await;
 }

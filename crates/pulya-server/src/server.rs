@@ -50,6 +50,15 @@ enum Listen {
     Std(Option<StdTcpListener>),
 }
 
+/// Which protocols a server speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Protocols {
+    /// HTTP/1.x and HTTP/2 (prior knowledge), told apart by each connection's first bytes.
+    Both,
+    Http1,
+    Http2,
+}
+
 /// An HTTP server for one app. Configure it with the builder methods, then call
 /// [`serve`](Server::serve) (blocking, with its own runtime) or [`run`](Server::run) (inside
 /// yours).
@@ -62,6 +71,7 @@ pub struct Server {
     max_uri_bytes: usize,
     max_connections: usize,
     keep_alive: bool,
+    protocols: Protocols,
     shutdown_timeout: Duration,
     signal: Option<Signal>,
 }
@@ -81,6 +91,7 @@ impl fmt::Debug for Server {
             .field("max_uri_bytes", &self.max_uri_bytes)
             .field("max_connections", &self.max_connections)
             .field("keep_alive", &self.keep_alive)
+            .field("protocols", &self.protocols)
             .field("shutdown_timeout", &self.shutdown_timeout)
             .finish_non_exhaustive()
     }
@@ -112,6 +123,7 @@ impl Server {
             max_uri_bytes: DEFAULT_MAX_URI_BYTES,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             keep_alive: true,
+            protocols: Protocols::Both,
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             signal: None,
         }
@@ -164,6 +176,23 @@ impl Server {
     /// Whether HTTP/1 connections are kept open between requests. Default: `true`.
     pub fn keep_alive(mut self, enabled: bool) -> Self {
         self.keep_alive = enabled;
+        self
+    }
+
+    /// Serves HTTP/1.x only, without reading the first bytes of each connection to tell an
+    /// HTTP/2 preface from an HTTP/1 request: an HTTP/2 client's preface is refused as a bad
+    /// request and the connection closed. Default: both protocols, told apart per connection.
+    /// The later of this and [`http2_only`](Self::http2_only) wins.
+    pub fn http1_only(mut self) -> Self {
+        self.protocols = Protocols::Http1;
+        self
+    }
+
+    /// Serves HTTP/2 only (prior knowledge, as behind a proxy that speaks h2c): an HTTP/1
+    /// request is refused and the connection closed. Default: both protocols, told apart per
+    /// connection. The later of this and [`http1_only`](Self::http1_only) wins.
+    pub fn http2_only(mut self) -> Self {
+        self.protocols = Protocols::Http2;
         self
     }
 
@@ -262,6 +291,11 @@ impl Server {
 
     fn connection_builder(&self) -> auto::Builder<TokioExecutor> {
         let mut builder = auto::Builder::new(TokioExecutor::new());
+        builder = match self.protocols {
+            Protocols::Both => builder,
+            Protocols::Http1 => builder.http1_only(),
+            Protocols::Http2 => builder.http2_only(),
+        };
         builder
             .http1()
             .timer(TokioTimer::new())

@@ -293,3 +293,63 @@ async fn an_invalid_app_is_an_error_before_binding() {
     let err = Server::bind("127.0.0.1:0").run(app).await.unwrap_err();
     assert!(matches!(err, ServeError::App(_)), "{err}");
 }
+
+#[tokio::test]
+async fn http1_only_serves_http1_and_refuses_an_http2_preface() {
+    let server = start(|s| s.http1_only(), app());
+    let mut c = h1(server.addr).await;
+    let res = get1(&mut c, "/plaintext").await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert_eq!(res.version, Version::HTTP_11);
+
+    let stream = TcpStream::connect(server.addr).await.unwrap();
+    let handshake = tokio::time::timeout(
+        common::GUARD,
+        http2::handshake::<_, _, Full<Bytes>>(TokioExecutor::new(), TokioIo::new(stream)),
+    )
+    .await
+    .expect("no hang");
+    // The handshake itself may pass (it only writes); the first request must fail.
+    if let Ok((mut send, conn)) = handshake {
+        tokio::spawn(conn);
+        let req = Request::get("http://localhost/plaintext")
+            .body(Full::default())
+            .unwrap();
+        let sent = tokio::time::timeout(common::GUARD, async {
+            send.ready().await?;
+            send.send_request(req).await
+        })
+        .await
+        .expect("no hang");
+        assert!(
+            sent.is_err(),
+            "an HTTP/2 request was served by an HTTP/1-only server"
+        );
+    }
+}
+
+#[tokio::test]
+async fn http2_only_serves_http2_and_refuses_http1() {
+    let server = start(|s| s.http2_only(), app());
+    let mut c = h2(server.addr).await;
+    c.ready().await.unwrap();
+    let req = Request::get("http://localhost/plaintext")
+        .body(Full::default())
+        .unwrap();
+    let res = read(c.send_request(req).await.unwrap()).await;
+    assert_eq!(res.version, Version::HTTP_2);
+    assert_eq!(res.status, StatusCode::OK);
+
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(b"GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(common::GUARD, stream.read_to_end(&mut buf)).await;
+    assert!(read.is_ok(), "the connection is closed, not left hanging");
+    assert!(
+        !buf.starts_with(b"HTTP/1.1 200"),
+        "an HTTP/1 request was served by an HTTP/2-only server"
+    );
+}

@@ -2,7 +2,7 @@
 //! echo.
 //!
 //! ```text
-//! cargo run --release -p pulya --example hello -- [--addr 127.0.0.1:3000] [--workers N]
+//! cargo run --release -p pulya --example hello -- [--addr 127.0.0.1:3000] [--workers N] [--http1-only]
 //! curl -si localhost:3000/plaintext
 //! curl -si localhost:3000/json
 //! curl -si localhost:3000/users/7
@@ -63,6 +63,7 @@ pub(crate) fn app() -> App {
 struct Args {
     addr: String,
     workers: Option<usize>,
+    http1_only: bool,
     noop_middleware: usize,
 }
 
@@ -79,6 +80,7 @@ fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         addr: "127.0.0.1:3000".to_owned(),
         workers: None,
+        http1_only: false,
         noop_middleware: 0,
     };
     let mut it = std::env::args().skip(1);
@@ -93,6 +95,7 @@ fn parse_args() -> Result<Args, String> {
                     .map_err(|_| format!("--workers takes a number, not `{v}`"))?;
                 args.workers = Some(n);
             }
+            "--http1-only" => args.http1_only = true,
             "--noop-middleware" => {
                 let v = value()?;
                 args.noop_middleware = v
@@ -101,7 +104,7 @@ fn parse_args() -> Result<Args, String> {
             }
             "-h" | "--help" => {
                 return Err(
-                    "usage: hello [--addr HOST:PORT] [--workers N] [--noop-middleware N]"
+                    "usage: hello [--addr HOST:PORT] [--workers N] [--http1-only] [--noop-middleware N]"
                         .to_owned(),
                 );
             }
@@ -130,6 +133,9 @@ fn main() -> ExitCode {
     let mut server = Server::bind(args.addr.as_str());
     if let Some(n) = args.workers {
         server = server.workers(n);
+    }
+    if args.http1_only {
+        server = server.http1_only();
     }
     let mut app = app();
     for _ in 0..args.noop_middleware {

@@ -20,6 +20,13 @@ pub enum ServeError {
     },
     /// The tokio runtime could not be built, or the listener could not be registered with it.
     Runtime(io::Error),
+    /// The TLS certificate chain or key is missing, malformed or mismatched (feature `tls`).
+    Tls {
+        /// What was wrong, with its file where it came from one.
+        what: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 impl fmt::Display for ServeError {
@@ -28,6 +35,7 @@ impl fmt::Display for ServeError {
             Self::App(err) => err.fmt(f),
             Self::Bind { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
             Self::Runtime(err) => write!(f, "cannot start the runtime: {err}"),
+            Self::Tls { what, reason } => write!(f, "cannot serve TLS with {what}: {reason}"),
         }
     }
 }
@@ -38,6 +46,7 @@ impl std::error::Error for ServeError {
             Self::App(err) => Some(err),
             Self::Bind { source, .. } => Some(source),
             Self::Runtime(err) => Some(err),
+            Self::Tls { .. } => None,
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Serves a Pulya [`App`](pulya_app::App) over TCP with hyper.
 //!
 //! - HTTP/1.1 and HTTP/2 (prior knowledge, `h2c`) on the same port, told apart by the
-//!   connection preface.
+//!   connection preface; or one of them only (`http1_only`, `http2_only`); or HTTPS with ALPN
+//!   (feature `tls`, `Server::tls`).
 //! - `TCP_NODELAY` on every connection, keep-alive, a header-read timeout, limits on header count
 //!   and size and on open connections: see [`Server`] for each default.
 //! - Graceful shutdown on SIGINT/SIGTERM or a future of yours: stop accepting, let in-flight
@@ -24,9 +25,16 @@ mod error;
 mod idle;
 mod server;
 mod service;
+#[cfg(feature = "tls")]
+mod tls;
+
+/// rustls, as the server uses it (feature `tls`): for [`Server::tls_config`].
+#[cfg(feature = "tls")]
+pub use tokio_rustls::rustls;
 
 pub use error::ServeError;
 pub use server::{
     DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_HEADER_BYTES,
-    DEFAULT_MAX_HEADERS, DEFAULT_MAX_URI_BYTES, DEFAULT_SHUTDOWN_TIMEOUT, Server,
+    DEFAULT_MAX_HEADERS, DEFAULT_MAX_URI_BYTES, DEFAULT_SHUTDOWN_TIMEOUT,
+    DEFAULT_TLS_HANDSHAKE_TIMEOUT, Server,
 };

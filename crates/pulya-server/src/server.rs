@@ -32,6 +32,8 @@ pub const DEFAULT_MAX_URI_BYTES: usize = 8 * 1024;
 /// Default most open connections: 10,000. Past it, new connections wait in the listen backlog
 /// until one closes.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
+/// Default time a client has to finish the TLS handshake: 10 s (feature `tls`).
+pub const DEFAULT_TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default time in-flight requests get to finish after shutdown begins: 30 s.
 pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -72,6 +74,9 @@ pub struct Server {
     max_connections: usize,
     keep_alive: bool,
     protocols: Protocols,
+    #[cfg(feature = "tls")]
+    tls: Option<crate::tls::TlsSource>,
+    tls_handshake_timeout: Duration,
     shutdown_timeout: Duration,
     signal: Option<Signal>,
 }
@@ -124,6 +129,9 @@ impl Server {
             max_connections: DEFAULT_MAX_CONNECTIONS,
             keep_alive: true,
             protocols: Protocols::Both,
+            #[cfg(feature = "tls")]
+            tls: None,
+            tls_handshake_timeout: DEFAULT_TLS_HANDSHAKE_TIMEOUT,
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             signal: None,
         }
@@ -196,6 +204,51 @@ impl Server {
         self
     }
 
+    /// Serves HTTPS only, with this certificate chain (PEM, the server's certificate first)
+    /// and private key (PEM: PKCS#8, PKCS#1 or SEC1), through rustls; ALPN offers `h2` and
+    /// `http/1.1`. A chain or key that does not parse or match stops the server before it
+    /// binds, with a [`ServeError::Tls`] that says which and why. Default: plain TCP.
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, cert_chain_pem: impl Into<Vec<u8>>, key_pem: impl Into<Vec<u8>>) -> Self {
+        use crate::tls::{Pem, TlsSource};
+        self.tls = Some(TlsSource::Pem {
+            cert_chain: Pem::Bytes(cert_chain_pem.into()),
+            key: Pem::Bytes(key_pem.into()),
+        });
+        self
+    }
+
+    /// [`tls`](Self::tls) with the chain and key read from files when the server starts; an
+    /// error names the file.
+    #[cfg(feature = "tls")]
+    pub fn tls_files(
+        mut self,
+        cert_chain_pem: impl Into<std::path::PathBuf>,
+        key_pem: impl Into<std::path::PathBuf>,
+    ) -> Self {
+        use crate::tls::{Pem, TlsSource};
+        self.tls = Some(TlsSource::Pem {
+            cert_chain: Pem::File(cert_chain_pem.into()),
+            key: Pem::File(key_pem.into()),
+        });
+        self
+    }
+
+    /// Serves HTTPS with a rustls configuration of your own (client certificates, say). Its
+    /// ALPN protocols are set to `h2` and `http/1.1` when it names none.
+    #[cfg(feature = "tls")]
+    pub fn tls_config(mut self, config: Arc<crate::rustls::ServerConfig>) -> Self {
+        self.tls = Some(crate::tls::TlsSource::Config(config));
+        self
+    }
+
+    /// How long a client has to finish the TLS handshake; a connection still shaking hands
+    /// then is closed. Default: [`DEFAULT_TLS_HANDSHAKE_TIMEOUT`]. Without TLS it does nothing.
+    pub fn tls_handshake_timeout(mut self, timeout: Duration) -> Self {
+        self.tls_handshake_timeout = timeout;
+        self
+    }
+
     /// How long in-flight requests get to finish once shutdown begins; connections still open
     /// after it are dropped. Default: [`DEFAULT_SHUTDOWN_TIMEOUT`].
     pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
@@ -256,6 +309,14 @@ impl Server {
         ServiceEndpoint<S>: Endpoint,
     {
         let service = as_app(service)?;
+        #[cfg(feature = "tls")]
+        let tls = self
+            .tls
+            .as_ref()
+            .map(crate::tls::TlsSource::acceptor)
+            .transpose()?;
+        #[cfg(not(feature = "tls"))]
+        let tls = None;
         let listener = self.listen()?;
         let signal = self
             .signal
@@ -265,7 +326,7 @@ impl Server {
             Ok(addr) => tracing::info!(%addr, "listening"),
             Err(err) => tracing::warn!(%err, "listening on an address the system cannot tell"),
         }
-        self.accept_loop(listener, service, signal).await;
+        self.accept_loop(listener, service, tls, signal).await;
         Ok(())
     }
 
@@ -312,7 +373,13 @@ impl Server {
         builder
     }
 
-    async fn accept_loop(self, listener: TcpListener, service: AppService, mut signal: Signal) {
+    async fn accept_loop(
+        self,
+        listener: TcpListener,
+        service: AppService,
+        tls: Option<Acceptor>,
+        mut signal: Signal,
+    ) {
         let builder = Arc::new(self.connection_builder());
         let graceful = GracefulShutdown::new();
         let limit = Arc::new(Semaphore::new(self.max_connections));
@@ -346,17 +413,33 @@ impl Server {
             });
             let hyper_service =
                 hyper::service::service_fn(move |req| handle(Arc::clone(&connection), req));
-            let builder = Arc::clone(&builder);
-            let conn = builder
-                .serve_connection(TokioIo::new(stream), hyper_service)
-                .into_owned();
-            let conn = graceful.watch(conn);
-            let task = tokio::spawn(async move {
-                if let Err(err) = conn.await {
-                    tracing::debug!(err = %err, "connection ended with an error");
+            let task = match &tls {
+                None => {
+                    let conn = graceful.watch(
+                        builder
+                            .serve_connection(TokioIo::new(stream), hyper_service)
+                            .into_owned(),
+                    );
+                    tokio::spawn(async move {
+                        log_end(conn.await);
+                        drop(permit);
+                    })
                 }
-                drop(permit);
-            });
+                Some(acceptor) => {
+                    let handshake = handshake(acceptor, stream, self.tls_handshake_timeout);
+                    let builder = Arc::clone(&builder);
+                    let watcher = graceful.watcher();
+                    tokio::spawn(async move {
+                        if let Some(stream) = handshake.await {
+                            let conn = builder
+                                .serve_connection(TokioIo::new(stream), hyper_service)
+                                .into_owned();
+                            log_end(watcher.watch(conn).await);
+                        }
+                        drop(permit);
+                    })
+                }
+            };
             if let Some(timeout) = self.header_read_timeout {
                 let abort = task.abort_handle();
                 tokio::spawn(async move { activity.watch(timeout, abort).await });
@@ -377,6 +460,51 @@ impl Server {
             }
         }
     }
+}
+
+/// Logs how a connection ended, when it ended with an error.
+fn log_end(end: Result<(), Box<dyn std::error::Error + Send + Sync>>) {
+    if let Err(err) = end {
+        tracing::debug!(err = %err, "connection ended with an error");
+    }
+}
+
+#[cfg(feature = "tls")]
+type Acceptor = tokio_rustls::TlsAcceptor;
+/// Without the `tls` feature there is no acceptor to have.
+#[cfg(not(feature = "tls"))]
+type Acceptor = std::convert::Infallible;
+
+/// The TLS handshake of `stream`, cut at `timeout`; `None` (logged) when it fails or stalls.
+#[cfg(feature = "tls")]
+fn handshake(
+    acceptor: &Acceptor,
+    stream: tokio::net::TcpStream,
+    timeout: Duration,
+) -> impl Future<Output = Option<tokio_rustls::server::TlsStream<tokio::net::TcpStream>>> + use<> {
+    let accept = acceptor.accept(stream);
+    async move {
+        match tokio::time::timeout(timeout, accept).await {
+            Ok(Ok(stream)) => Some(stream),
+            Ok(Err(err)) => {
+                tracing::debug!(%err, "TLS handshake failed");
+                None
+            }
+            Err(_) => {
+                tracing::debug!(?timeout, "TLS handshake timed out");
+                None
+            }
+        }
+    }
+}
+
+#[cfg(not(feature = "tls"))]
+fn handshake(
+    acceptor: &Acceptor,
+    _: tokio::net::TcpStream,
+    _: Duration,
+) -> std::future::Ready<Option<tokio::net::TcpStream>> {
+    match *acceptor {}
 }
 
 /// `service` as an app: itself when it is one (the accept loop then serves it with no

@@ -67,6 +67,16 @@ enum Protocols {
 pub struct Server {
     listen: Listen,
     workers: Option<usize>,
+    per_core: bool,
+    settings: Settings,
+    #[cfg(feature = "tls")]
+    tls: Option<crate::tls::TlsSource>,
+    signal: Option<Signal>,
+}
+
+/// What every connection of a server is served with: plain values, copied to each worker.
+#[derive(Debug, Clone, Copy)]
+struct Settings {
     header_read_timeout: Option<Duration>,
     max_headers: usize,
     max_header_bytes: usize,
@@ -74,11 +84,8 @@ pub struct Server {
     max_connections: usize,
     keep_alive: bool,
     protocols: Protocols,
-    #[cfg(feature = "tls")]
-    tls: Option<crate::tls::TlsSource>,
     tls_handshake_timeout: Duration,
     shutdown_timeout: Duration,
-    signal: Option<Signal>,
 }
 
 impl fmt::Debug for Server {
@@ -90,14 +97,8 @@ impl fmt::Debug for Server {
         f.debug_struct("Server")
             .field("listen", &listen)
             .field("workers", &self.workers)
-            .field("header_read_timeout", &self.header_read_timeout)
-            .field("max_headers", &self.max_headers)
-            .field("max_header_bytes", &self.max_header_bytes)
-            .field("max_uri_bytes", &self.max_uri_bytes)
-            .field("max_connections", &self.max_connections)
-            .field("keep_alive", &self.keep_alive)
-            .field("protocols", &self.protocols)
-            .field("shutdown_timeout", &self.shutdown_timeout)
+            .field("per_core", &self.per_core)
+            .field("settings", &self.settings)
             .finish_non_exhaustive()
     }
 }
@@ -122,19 +123,35 @@ impl Server {
         Self {
             listen,
             workers: None,
-            header_read_timeout: Some(DEFAULT_HEADER_READ_TIMEOUT),
-            max_headers: DEFAULT_MAX_HEADERS,
-            max_header_bytes: DEFAULT_MAX_HEADER_BYTES,
-            max_uri_bytes: DEFAULT_MAX_URI_BYTES,
-            max_connections: DEFAULT_MAX_CONNECTIONS,
-            keep_alive: true,
-            protocols: Protocols::Both,
+            per_core: false,
+            settings: Settings {
+                header_read_timeout: Some(DEFAULT_HEADER_READ_TIMEOUT),
+                max_headers: DEFAULT_MAX_HEADERS,
+                max_header_bytes: DEFAULT_MAX_HEADER_BYTES,
+                max_uri_bytes: DEFAULT_MAX_URI_BYTES,
+                max_connections: DEFAULT_MAX_CONNECTIONS,
+                keep_alive: true,
+                protocols: Protocols::Both,
+                tls_handshake_timeout: DEFAULT_TLS_HANDSHAKE_TIMEOUT,
+                shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
+            },
             #[cfg(feature = "tls")]
             tls: None,
-            tls_handshake_timeout: DEFAULT_TLS_HANDSHAKE_TIMEOUT,
-            shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             signal: None,
         }
+    }
+
+    /// Serves with one current-thread runtime per worker ([`workers`](Self::workers) of them,
+    /// one per CPU by default), each accepting on a listener of its own bound with
+    /// `SO_REUSEPORT` (the kernel spreads connections over them), instead of one multi-thread
+    /// runtime. A connection stays on the worker that accepted it, with no work stealing.
+    /// Graceful shutdown stops every worker; the connection limit is shared. With
+    /// [`from_listener`](Self::from_listener) the workers accept from the one listener given.
+    /// Only [`serve`](Self::serve) and [`serve_service`](Self::serve_service) use it. Default:
+    /// `false`.
+    pub fn per_core(mut self, enabled: bool) -> Self {
+        self.per_core = enabled;
+        self
     }
 
     /// The number of runtime threads [`serve`](Server::serve) starts. Default: one per CPU.
@@ -150,40 +167,40 @@ impl Server {
     /// closed between 1× and 1.5× the timeout after its last request (at 1× when it never
     /// completed one). `None` for no limit. Default: [`DEFAULT_HEADER_READ_TIMEOUT`].
     pub fn header_read_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.header_read_timeout = timeout;
+        self.settings.header_read_timeout = timeout;
         self
     }
 
     /// The most headers in an HTTP/1 request. Default: [`DEFAULT_MAX_HEADERS`].
     pub fn max_headers(mut self, n: usize) -> Self {
-        self.max_headers = n;
+        self.settings.max_headers = n;
         self
     }
 
     /// The most bytes of a request head (HTTP/1) or header list (HTTP/2). Values under 8 KiB are
     /// raised to 8 KiB, hyper's smallest buffer. Default: [`DEFAULT_MAX_HEADER_BYTES`].
     pub fn max_header_bytes(mut self, n: usize) -> Self {
-        self.max_header_bytes = n.max(MIN_HEADER_BYTES);
+        self.settings.max_header_bytes = n.max(MIN_HEADER_BYTES);
         self
     }
 
     /// The most bytes of a request's path and query; a longer one is answered with
     /// `414 URI Too Long`. Default: [`DEFAULT_MAX_URI_BYTES`].
     pub fn max_uri_bytes(mut self, n: usize) -> Self {
-        self.max_uri_bytes = n;
+        self.settings.max_uri_bytes = n;
         self
     }
 
     /// The most connections open at once; more wait in the listen backlog. Default:
     /// [`DEFAULT_MAX_CONNECTIONS`].
     pub fn max_connections(mut self, n: usize) -> Self {
-        self.max_connections = n.max(1);
+        self.settings.max_connections = n.max(1);
         self
     }
 
     /// Whether HTTP/1 connections are kept open between requests. Default: `true`.
     pub fn keep_alive(mut self, enabled: bool) -> Self {
-        self.keep_alive = enabled;
+        self.settings.keep_alive = enabled;
         self
     }
 
@@ -192,7 +209,7 @@ impl Server {
     /// request and the connection closed. Default: both protocols, told apart per connection.
     /// The later of this and [`http2_only`](Self::http2_only) wins.
     pub fn http1_only(mut self) -> Self {
-        self.protocols = Protocols::Http1;
+        self.settings.protocols = Protocols::Http1;
         self
     }
 
@@ -200,7 +217,7 @@ impl Server {
     /// request is refused and the connection closed. Default: both protocols, told apart per
     /// connection. The later of this and [`http1_only`](Self::http1_only) wins.
     pub fn http2_only(mut self) -> Self {
-        self.protocols = Protocols::Http2;
+        self.settings.protocols = Protocols::Http2;
         self
     }
 
@@ -245,14 +262,14 @@ impl Server {
     /// How long a client has to finish the TLS handshake; a connection still shaking hands
     /// then is closed. Default: [`DEFAULT_TLS_HANDSHAKE_TIMEOUT`]. Without TLS it does nothing.
     pub fn tls_handshake_timeout(mut self, timeout: Duration) -> Self {
-        self.tls_handshake_timeout = timeout;
+        self.settings.tls_handshake_timeout = timeout;
         self
     }
 
     /// How long in-flight requests get to finish once shutdown begins; connections still open
     /// after it are dropped. Default: [`DEFAULT_SHUTDOWN_TIMEOUT`].
     pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
-        self.shutdown_timeout = timeout;
+        self.settings.shutdown_timeout = timeout;
         self
     }
 
@@ -293,12 +310,138 @@ impl Server {
         S: 'static,
         ServiceEndpoint<S>: Endpoint,
     {
+        if self.per_core {
+            return self.serve_per_core(as_app(service)?);
+        }
         let mut runtime = tokio::runtime::Builder::new_multi_thread();
         if let Some(workers) = self.workers {
             runtime.worker_threads(workers);
         }
         let runtime = runtime.enable_all().build().map_err(ServeError::Runtime)?;
         runtime.block_on(self.run_service(service))
+    }
+
+    /// One current-thread runtime per worker, each accepting on a listener of its own (bound
+    /// with `SO_REUSEPORT`, so that the kernel spreads connections over them), all stopped by
+    /// one signal and capped by one connection limit.
+    fn serve_per_core(mut self, service: AppService) -> Result<(), ServeError> {
+        #[cfg(feature = "tls")]
+        let tls = self
+            .tls
+            .as_ref()
+            .map(crate::tls::TlsSource::acceptor)
+            .transpose()?;
+        #[cfg(not(feature = "tls"))]
+        let tls: Option<Acceptor> = None;
+        let workers = self.workers.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        });
+        let listeners = self.bind_workers(workers)?;
+        if let Some(addr) = listeners.first().and_then(|l| l.local_addr().ok()) {
+            tracing::info!(%addr, workers, "listening, one runtime per core");
+        }
+        let signal = self
+            .signal
+            .take()
+            .unwrap_or_else(|| Box::pin(shutdown_signal()));
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let limit = Arc::new(Semaphore::new(self.settings.max_connections));
+        let threads = listeners
+            .into_iter()
+            .enumerate()
+            .map(|(i, listener)| {
+                let settings = self.settings;
+                let (service, tls, limit) =
+                    (service.clone(), tls.as_ref().cloned(), Arc::clone(&limit));
+                let mut stopped = stopped.clone();
+                std::thread::Builder::new()
+                    .name(format!("pulya-worker-{i}"))
+                    .spawn(move || -> Result<(), ServeError> {
+                        let runtime = tokio::runtime::Builder::new_current_thread()
+                            .enable_all()
+                            .build()
+                            .map_err(ServeError::Runtime)?;
+                        runtime.block_on(async move {
+                            listener
+                                .set_nonblocking(true)
+                                .map_err(ServeError::Runtime)?;
+                            let listener =
+                                TcpListener::from_std(listener).map_err(ServeError::Runtime)?;
+                            let signal: Signal = Box::pin(async move {
+                                // An error means the sender is gone, which is a stop too.
+                                let _ = stopped.wait_for(|stop| *stop).await;
+                            });
+                            settings
+                                .accept_loop(listener, service, tls, signal, limit)
+                                .await;
+                            Ok(())
+                        })
+                    })
+                    .map_err(ServeError::Runtime)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let waiter = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(ServeError::Runtime)?;
+        waiter.block_on(signal);
+        stop.send_replace(true);
+        let mut result = Ok(());
+        for thread in threads {
+            match thread.join() {
+                Ok(Ok(())) => {}
+                Ok(Err(err)) => result = Err(err),
+                Err(_) => {
+                    result = Err(ServeError::Runtime(io::Error::other(
+                        "a worker thread panicked",
+                    )))
+                }
+            }
+        }
+        result
+    }
+
+    /// The listeners of `workers` workers: each bound with `SO_REUSEPORT` to the address
+    /// (the first one's, when the port is 0), or, for a listener of the caller's, clones of it
+    /// (one socket that every worker accepts from).
+    fn bind_workers(&mut self, workers: usize) -> Result<Vec<StdTcpListener>, ServeError> {
+        match &mut self.listen {
+            Listen::Std(listener) => {
+                let first = listener.take().ok_or_else(|| {
+                    ServeError::Runtime(io::Error::other("the server's listener was taken already"))
+                })?;
+                let mut all = Vec::with_capacity(workers);
+                for _ in 1..workers {
+                    all.push(first.try_clone().map_err(ServeError::Runtime)?);
+                }
+                all.insert(0, first);
+                Ok(all)
+            }
+            Listen::Addr { text, addrs } => {
+                let bind_err = |source| ServeError::Bind {
+                    addr: text.clone(),
+                    source,
+                };
+                let addrs = addrs
+                    .as_ref()
+                    .map_err(|err| bind_err(io::Error::new(err.kind(), err.to_string())))?;
+                let mut last = io::Error::new(io::ErrorKind::InvalidInput, "no address to bind");
+                for addr in addrs {
+                    match reuse_port_listener(*addr) {
+                        Ok(first) => {
+                            let bound = first.local_addr().map_err(bind_err)?;
+                            let mut all = vec![first];
+                            for _ in 1..workers {
+                                all.push(reuse_port_listener(bound).map_err(bind_err)?);
+                            }
+                            return Ok(all);
+                        }
+                        Err(err) => last = err,
+                    }
+                }
+                Err(bind_err(last))
+            }
+        }
     }
 
     /// [`run`](Self::run) for any `tower::Service`, on the current tokio runtime; see
@@ -326,7 +469,10 @@ impl Server {
             Ok(addr) => tracing::info!(%addr, "listening"),
             Err(err) => tracing::warn!(%err, "listening on an address the system cannot tell"),
         }
-        self.accept_loop(listener, service, tls, signal).await;
+        let limit = Arc::new(Semaphore::new(self.settings.max_connections));
+        self.settings
+            .accept_loop(listener, service, tls, signal, limit)
+            .await;
         Ok(())
     }
 
@@ -349,8 +495,10 @@ impl Server {
         std.set_nonblocking(true).map_err(ServeError::Runtime)?;
         TcpListener::from_std(std).map_err(ServeError::Runtime)
     }
+}
 
-    fn connection_builder(&self) -> auto::Builder<TokioExecutor> {
+impl Settings {
+    fn connection_builder(self) -> auto::Builder<TokioExecutor> {
         let mut builder = auto::Builder::new(TokioExecutor::new());
         builder = match self.protocols {
             Protocols::Both => builder,
@@ -373,16 +521,18 @@ impl Server {
         builder
     }
 
+    /// Accepts and serves connections until `signal`, then drains. `limit` is the connection
+    /// cap, shared by every worker of a per-core server.
     async fn accept_loop(
         self,
         listener: TcpListener,
         service: AppService,
         tls: Option<Acceptor>,
         mut signal: Signal,
+        limit: Arc<Semaphore>,
     ) {
         let builder = Arc::new(self.connection_builder());
         let graceful = GracefulShutdown::new();
-        let limit = Arc::new(Semaphore::new(self.max_connections));
         let mut backoff = Backoff::default();
         let (stop, stopping) = tokio::sync::watch::channel(false);
         let serving = Arc::new(Serving {
@@ -460,6 +610,17 @@ impl Server {
             }
         }
     }
+}
+
+/// A listener on `addr` with `SO_REUSEPORT` (and `SO_REUSEADDR`), so that several can share it.
+fn reuse_port_listener(addr: SocketAddr) -> io::Result<StdTcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_reuse_address(true)?;
+    socket.set_reuse_port(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    Ok(socket.into())
 }
 
 /// Logs how a connection ended, when it ended with an error.

@@ -2,7 +2,7 @@
 //! echo.
 //!
 //! ```text
-//! cargo run --release -p pulya --example hello -- [--addr 127.0.0.1:3000] [--workers N] [--http1-only]
+//! cargo run --release -p pulya --example hello -- [--addr 127.0.0.1:3000] [--workers N] [--per-core] [--http1-only]
 //! curl -si localhost:3000/plaintext
 //! curl -si localhost:3000/json
 //! curl -si localhost:3000/users/7
@@ -64,6 +64,7 @@ struct Args {
     addr: String,
     workers: Option<usize>,
     http1_only: bool,
+    per_core: bool,
     noop_middleware: usize,
 }
 
@@ -81,6 +82,7 @@ fn parse_args() -> Result<Args, String> {
         addr: "127.0.0.1:3000".to_owned(),
         workers: None,
         http1_only: false,
+        per_core: false,
         noop_middleware: 0,
     };
     let mut it = std::env::args().skip(1);
@@ -96,6 +98,7 @@ fn parse_args() -> Result<Args, String> {
                 args.workers = Some(n);
             }
             "--http1-only" => args.http1_only = true,
+            "--per-core" => args.per_core = true,
             "--noop-middleware" => {
                 let v = value()?;
                 args.noop_middleware = v
@@ -104,7 +107,7 @@ fn parse_args() -> Result<Args, String> {
             }
             "-h" | "--help" => {
                 return Err(
-                    "usage: hello [--addr HOST:PORT] [--workers N] [--http1-only] [--noop-middleware N]"
+                    "usage: hello [--addr HOST:PORT] [--workers N] [--per-core] [--http1-only] [--noop-middleware N]"
                         .to_owned(),
                 );
             }
@@ -137,6 +140,7 @@ fn main() -> ExitCode {
     if args.http1_only {
         server = server.http1_only();
     }
+    server = server.per_core(args.per_core);
     let mut app = app();
     for _ in 0..args.noop_middleware {
         app = app.middleware(PassOn);

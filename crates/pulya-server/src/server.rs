@@ -68,6 +68,7 @@ pub struct Server {
     listen: Listen,
     workers: Option<usize>,
     per_core: bool,
+    pin_workers: bool,
     settings: Settings,
     #[cfg(feature = "tls")]
     tls: Option<crate::tls::TlsSource>,
@@ -98,6 +99,7 @@ impl fmt::Debug for Server {
             .field("listen", &listen)
             .field("workers", &self.workers)
             .field("per_core", &self.per_core)
+            .field("pin_workers", &self.pin_workers)
             .field("settings", &self.settings)
             .finish_non_exhaustive()
     }
@@ -124,6 +126,7 @@ impl Server {
             listen,
             workers: None,
             per_core: false,
+            pin_workers: false,
             settings: Settings {
                 header_read_timeout: Some(DEFAULT_HEADER_READ_TIMEOUT),
                 max_headers: DEFAULT_MAX_HEADERS,
@@ -151,6 +154,14 @@ impl Server {
     /// `false`.
     pub fn per_core(mut self, enabled: bool) -> Self {
         self.per_core = enabled;
+        self
+    }
+
+    /// With [`per_core`](Self::per_core), pins worker `i` to CPU core `i` (modulo the cores
+    /// the process may use), so that a worker's connections stay in one core's caches. A core
+    /// that cannot be pinned to is logged and the worker runs unpinned. Default: `false`.
+    pub fn pin_workers(mut self, enabled: bool) -> Self {
+        self.pin_workers = enabled;
         self
     }
 
@@ -346,6 +357,11 @@ impl Server {
             .unwrap_or_else(|| Box::pin(shutdown_signal()));
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let limit = Arc::new(Semaphore::new(self.settings.max_connections));
+        let cores = if self.pin_workers {
+            core_affinity::get_core_ids().unwrap_or_default()
+        } else {
+            Vec::new()
+        };
         let threads = listeners
             .into_iter()
             .enumerate()
@@ -354,9 +370,19 @@ impl Server {
                 let (service, tls, limit) =
                     (service.clone(), tls.as_ref().cloned(), Arc::clone(&limit));
                 let mut stopped = stopped.clone();
+                let core = (!cores.is_empty()).then(|| cores[i % cores.len()]);
                 std::thread::Builder::new()
                     .name(format!("pulya-worker-{i}"))
                     .spawn(move || -> Result<(), ServeError> {
+                        if let Some(core) = core {
+                            if !core_affinity::set_for_current(core) {
+                                tracing::warn!(
+                                    worker = i,
+                                    core = core.id,
+                                    "could not pin the worker"
+                                );
+                            }
+                        }
                         let runtime = tokio::runtime::Builder::new_current_thread()
                             .enable_all()
                             .build()

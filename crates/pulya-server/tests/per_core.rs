@@ -96,6 +96,29 @@ async fn per_core_with_from_listener() {
     serves_on_every_worker_and_stops_them_all(true).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pinned_workers_serve_too() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = Server::from_listener(listener)
+        .per_core(true)
+        .pin_workers(true)
+        .workers(2)
+        .with_graceful_shutdown(async move {
+            let _ = stopped.await;
+        });
+    let thread = std::thread::spawn(move || server.serve(app()));
+    for _ in 0..8 {
+        assert!(who(addr).await.starts_with("pulya-worker-"));
+    }
+    stop.send(()).unwrap();
+    let result = tokio::task::spawn_blocking(move || thread.join().unwrap())
+        .await
+        .unwrap();
+    assert!(result.is_ok(), "{result:?}");
+}
+
 #[test]
 fn per_core_on_a_busy_address_is_a_bind_error() {
     let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! cargo run --release -p pulya --example hello -- [--addr 127.0.0.1:3000] [--workers N] [--per-core] [--http1-only]
+//! cargo run --release -p pulya --features tls --example hello -- --tls-cert cert.pem --tls-key key.pem
 //! curl -si localhost:3000/plaintext
 //! curl -si localhost:3000/json
 //! curl -si localhost:3000/users/7
@@ -65,6 +66,7 @@ struct Args {
     workers: Option<usize>,
     http1_only: bool,
     per_core: bool,
+    tls: Option<(String, String)>,
     noop_middleware: usize,
 }
 
@@ -83,6 +85,7 @@ fn parse_args() -> Result<Args, String> {
         workers: None,
         http1_only: false,
         per_core: false,
+        tls: None,
         noop_middleware: 0,
     };
     let mut it = std::env::args().skip(1);
@@ -99,6 +102,16 @@ fn parse_args() -> Result<Args, String> {
             }
             "--http1-only" => args.http1_only = true,
             "--per-core" => args.per_core = true,
+            "--tls-cert" => {
+                let cert = value()?;
+                let key = args.tls.take().map(|(_, key)| key).unwrap_or_default();
+                args.tls = Some((cert, key));
+            }
+            "--tls-key" => {
+                let key = value()?;
+                let cert = args.tls.take().map(|(cert, _)| cert).unwrap_or_default();
+                args.tls = Some((cert, key));
+            }
             "--noop-middleware" => {
                 let v = value()?;
                 args.noop_middleware = v
@@ -107,7 +120,8 @@ fn parse_args() -> Result<Args, String> {
             }
             "-h" | "--help" => {
                 return Err(
-                    "usage: hello [--addr HOST:PORT] [--workers N] [--per-core] [--http1-only] [--noop-middleware N]"
+                    "usage: hello [--addr HOST:PORT] [--workers N] [--per-core] [--http1-only] \
+                     [--tls-cert PATH --tls-key PATH] [--noop-middleware N]"
                         .to_owned(),
                 );
             }
@@ -141,6 +155,23 @@ fn main() -> ExitCode {
         server = server.http1_only();
     }
     server = server.per_core(args.per_core);
+    if let Some((cert, key)) = args.tls {
+        if cert.is_empty() || key.is_empty() {
+            eprintln!("--tls-cert and --tls-key go together");
+            return ExitCode::from(2);
+        }
+        #[cfg(feature = "tls")]
+        {
+            // HTTPS only; a bad file stops the server with its name and the reason.
+            server = server.tls_files(cert, key);
+        }
+        #[cfg(not(feature = "tls"))]
+        {
+            let _ = (cert, key);
+            eprintln!("this build has no TLS: build with `--features tls`");
+            return ExitCode::from(2);
+        }
+    }
     let mut app = app();
     for _ in 0..args.noop_middleware {
         app = app.middleware(PassOn);

@@ -431,43 +431,25 @@ impl Server {
     /// (the first one's, when the port is 0), or, for a listener of the caller's, clones of it
     /// (one socket that every worker accepts from).
     fn bind_workers(&mut self, workers: usize) -> Result<Vec<StdTcpListener>, ServeError> {
-        match &mut self.listen {
-            Listen::Std(listener) => {
-                let first = listener.take().ok_or_else(|| {
-                    ServeError::Runtime(io::Error::other("the server's listener was taken already"))
-                })?;
-                let mut all = Vec::with_capacity(workers);
-                for _ in 1..workers {
-                    all.push(first.try_clone().map_err(ServeError::Runtime)?);
+        let first = match &mut self.listen {
+            Listen::Std(listener) => take_listener(listener)?,
+            Listen::Addr { text, addrs } => first_bound(text, addrs, reuse_port_listener)?,
+        };
+        let mut all = vec![];
+        for _ in 1..workers {
+            all.push(match &self.listen {
+                Listen::Std(_) => first.try_clone().map_err(ServeError::Runtime)?,
+                Listen::Addr { text, .. } => {
+                    let bound = first.local_addr().and_then(reuse_port_listener);
+                    bound.map_err(|source| ServeError::Bind {
+                        addr: text.clone(),
+                        source,
+                    })?
                 }
-                all.insert(0, first);
-                Ok(all)
-            }
-            Listen::Addr { text, addrs } => {
-                let bind_err = |source| ServeError::Bind {
-                    addr: text.clone(),
-                    source,
-                };
-                let addrs = addrs
-                    .as_ref()
-                    .map_err(|err| bind_err(io::Error::new(err.kind(), err.to_string())))?;
-                let mut last = io::Error::new(io::ErrorKind::InvalidInput, "no address to bind");
-                for addr in addrs {
-                    match reuse_port_listener(*addr) {
-                        Ok(first) => {
-                            let bound = first.local_addr().map_err(bind_err)?;
-                            let mut all = vec![first];
-                            for _ in 1..workers {
-                                all.push(reuse_port_listener(bound).map_err(bind_err)?);
-                            }
-                            return Ok(all);
-                        }
-                        Err(err) => last = err,
-                    }
-                }
-                Err(bind_err(last))
-            }
+            });
         }
+        all.insert(0, first);
+        Ok(all)
     }
 
     /// [`run`](Self::run) for any `tower::Service`, on the current tokio runtime; see
@@ -504,19 +486,8 @@ impl Server {
 
     fn listen(&mut self) -> Result<TcpListener, ServeError> {
         let std = match &mut self.listen {
-            Listen::Std(listener) => listener.take().ok_or_else(|| {
-                ServeError::Runtime(io::Error::other("the server's listener was taken already"))
-            })?,
-            Listen::Addr { text, addrs } => {
-                let bind_err = |source| ServeError::Bind {
-                    addr: text.clone(),
-                    source,
-                };
-                let addrs = addrs
-                    .as_ref()
-                    .map_err(|err| bind_err(io::Error::new(err.kind(), err.to_string())))?;
-                StdTcpListener::bind(&addrs[..]).map_err(bind_err)?
-            }
+            Listen::Std(listener) => take_listener(listener)?,
+            Listen::Addr { text, addrs } => first_bound(text, addrs, StdTcpListener::bind)?,
         };
         std.set_nonblocking(true).map_err(ServeError::Runtime)?;
         TcpListener::from_std(std).map_err(ServeError::Runtime)
@@ -636,6 +607,37 @@ impl Settings {
             }
         }
     }
+}
+
+/// The caller's listener, which the server takes (it holds the only handle from then on).
+fn take_listener(listener: &mut Option<StdTcpListener>) -> Result<StdTcpListener, ServeError> {
+    listener.take().ok_or_else(|| {
+        ServeError::Runtime(io::Error::other("the server's listener was taken already"))
+    })
+}
+
+/// A listener bound by `bind` to the first of `addrs` that takes it; else the last error,
+/// naming the address as given.
+fn first_bound(
+    text: &str,
+    addrs: &io::Result<Vec<SocketAddr>>,
+    mut bind: impl FnMut(SocketAddr) -> io::Result<StdTcpListener>,
+) -> Result<StdTcpListener, ServeError> {
+    let bind_err = |source| ServeError::Bind {
+        addr: text.to_owned(),
+        source,
+    };
+    let addrs = addrs
+        .as_ref()
+        .map_err(|err| bind_err(io::Error::new(err.kind(), err.to_string())))?;
+    let mut last = io::Error::new(io::ErrorKind::InvalidInput, "no address to bind");
+    for &addr in addrs {
+        match bind(addr) {
+            Ok(listener) => return Ok(listener),
+            Err(err) => last = err,
+        }
+    }
+    Err(bind_err(last))
 }
 
 /// A listener on `addr` with `SO_REUSEPORT` (and `SO_REUSEADDR`), so that several can share it.

@@ -1,4 +1,6 @@
-//! Static files: served with their type and date, and every way out of the root refused.
+//! Static files: served with their type, date and tag, in chunks; ranges, conditional
+//! requests, precompressed siblings, the mount point's index; every way out of the root
+//! refused.
 
 use std::path::PathBuf;
 
@@ -30,14 +32,10 @@ fn tree(name: &str) -> PathBuf {
 }
 
 fn app(root: &PathBuf) -> pulya_app::TestClient {
+    let files = ServeDir::new(root).strip_prefix("/static").chunk_size(16);
     App::new()
-        .route_endpoint(
-            http::Method::GET,
-            "/static/{*path}",
-            ServeDir::new(root)
-                .strip_prefix("/static")
-                .max_file_bytes(50),
-        )
+        .route_endpoint(http::Method::GET, "/static", files.clone())
+        .route_endpoint(http::Method::GET, "/static/{*path}", files)
         .test_client()
 }
 
@@ -62,21 +60,22 @@ async fn files_are_served_with_type_and_date() {
     assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
     assert_eq!(res.text(), "");
 
-    // A directory serves its index; unknown types are octet streams; too big is 404.
+    // A directory serves its index, the mount point too; unknown types are octet streams; a
+    // file larger than a chunk arrives whole; a missing one is 404 in Pulya's error shape.
     assert_eq!(
         client.get("/static/docs/").send().await.text(),
         "<h1>docs</h1>"
     );
+    assert_eq!(client.get("/static").send().await.text(), "<h1>home</h1>");
     let res = client.get("/static/data.bin").send().await;
     assert_eq!(res.header("content-type"), Some("application/octet-stream"));
     assert_eq!(
-        client.get("/static/big.txt").send().await.status(),
-        StatusCode::NOT_FOUND
+        client.get("/static/big.txt").send().await.text(),
+        "x".repeat(100)
     );
-    assert_eq!(
-        client.get("/static/missing.css").send().await.status(),
-        StatusCode::NOT_FOUND
-    );
+    let res = client.get("/static/missing.css").send().await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(res.json::<serde_json::Value>()["status"], 404);
     #[cfg(unix)]
     assert_eq!(
         client.get("/static/inside-link.html").send().await.text(),
@@ -109,4 +108,135 @@ async fn every_way_out_of_the_root_is_refused() {
         assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
         assert!(!res.text().contains("secret"), "{path}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn single_ranges_and_unsatisfiable_ones() {
+    let root = tree("range");
+    std::fs::write(root.join("digits.txt"), "0123456789").unwrap();
+    let client = app(&root);
+    let range = |spec: &'static str| client.get("/static/digits.txt").header("range", spec);
+
+    let res = client.get("/static/digits.txt").send().await;
+    assert_eq!(res.header("accept-ranges"), Some("bytes"));
+    for (spec, body, content_range) in [
+        ("bytes=0-3", "0123", "bytes 0-3/10"),
+        ("bytes=7-", "789", "bytes 7-9/10"),
+        ("bytes=-2", "89", "bytes 8-9/10"),
+        ("bytes=5-100", "56789", "bytes 5-9/10"),
+        ("bytes=-50", "0123456789", "bytes 0-9/10"),
+    ] {
+        let res = range(spec).send().await;
+        assert_eq!(res.status(), StatusCode::PARTIAL_CONTENT, "{spec}");
+        assert_eq!(res.text(), body, "{spec}");
+        assert_eq!(res.header("content-range"), Some(content_range), "{spec}");
+    }
+    for spec in ["bytes=10-", "bytes=20-30", "bytes=-0"] {
+        let res = range(spec).send().await;
+        assert_eq!(res.status(), StatusCode::RANGE_NOT_SATISFIABLE, "{spec}");
+        assert_eq!(res.header("content-range"), Some("bytes */10"), "{spec}");
+        assert_eq!(res.json::<serde_json::Value>()["status"], 416);
+    }
+    // Several ranges, another unit or a malformed value: the whole file, as RFC 9110 allows.
+    for spec in [
+        "bytes=0-1,4-5",
+        "items=0-1",
+        "bytes=a-b",
+        "bytes=5-2",
+        "bytes",
+    ] {
+        let res = range(spec).send().await;
+        assert_eq!(res.status(), StatusCode::OK, "{spec}");
+        assert_eq!(res.text(), "0123456789", "{spec}");
+    }
+    // HEAD of a range: the headers and the length, no body.
+    let res = client
+        .head("/static/digits.txt")
+        .header("range", "bytes=2-4")
+        .send()
+        .await;
+    assert_eq!(res.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(res.header("content-length"), Some("3"));
+    assert!(res.bytes().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn etags_and_if_none_match() {
+    let root = tree("etag");
+    let client = app(&root);
+    let res = client.get("/static/index.html").send().await;
+    let etag = res.header("etag").expect("an etag").to_owned();
+    assert!(etag.starts_with('"') && etag.ends_with('"'), "{etag}");
+    for tags in [
+        etag.clone(),
+        format!("W/{etag}"),
+        format!("\"other\", {etag}"),
+        "*".to_owned(),
+    ] {
+        let res = client
+            .get("/static/index.html")
+            .header("if-none-match", tags.as_str())
+            .send()
+            .await;
+        assert_eq!(res.status(), StatusCode::NOT_MODIFIED, "{tags}");
+        assert_eq!(res.header("etag"), Some(etag.as_str()));
+    }
+    // A stale tag wins over a matching date: If-None-Match is asked first.
+    let last_modified = res.header("last-modified").unwrap().to_owned();
+    let res = client
+        .get("/static/index.html")
+        .header("if-none-match", "\"stale\"")
+        .header("if-modified-since", last_modified.as_str())
+        .send()
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.text(), "<h1>home</h1>");
+    // A changed file has another tag.
+    std::fs::write(root.join("index.html"), "<h1>new home</h1>").unwrap();
+    let res = client.get("/static/index.html").send().await;
+    assert_ne!(res.header("etag"), Some(etag.as_str()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn precompressed_siblings_by_accept_encoding() {
+    let root = tree("precompressed");
+    std::fs::write(root.join("app.js"), "plain").unwrap();
+    std::fs::write(root.join("app.js.br"), "brotli bytes").unwrap();
+    std::fs::write(root.join("app.js.gz"), "gzip bytes").unwrap();
+    let client = app(&root);
+    let with = |accept: &'static str| {
+        client
+            .get("/static/app.js")
+            .header("accept-encoding", accept)
+    };
+    for (accept, body, encoding) in [
+        ("gzip, deflate, br", "brotli bytes", Some("br")),
+        ("gzip", "gzip bytes", Some("gzip")),
+        ("br;q=0, gzip", "gzip bytes", Some("gzip")),
+        ("*", "brotli bytes", Some("br")),
+        ("*;q=0", "plain", None),
+        ("identity", "plain", None),
+        ("gzip;q=foo", "plain", None),
+    ] {
+        let res = with(accept).send().await;
+        assert_eq!(res.status(), StatusCode::OK, "{accept}");
+        assert_eq!(res.text(), body, "{accept}");
+        assert_eq!(res.header("content-encoding"), encoding, "{accept}");
+        assert_eq!(res.header("vary"), Some("accept-encoding"), "{accept}");
+        let content_type = res.header("content-type").unwrap();
+        assert!(
+            content_type.contains("javascript"),
+            "{accept}: {content_type}"
+        );
+    }
+    let plain = client.get("/static/app.js").send().await;
+    assert_eq!(plain.text(), "plain");
+    assert_ne!(
+        plain.header("etag"),
+        with("br").send().await.header("etag"),
+        "each representation has its own tag"
+    );
+    // The sibling itself is also a file of the tree.
+    let res = client.get("/static/app.js.gz").send().await;
+    assert_eq!(res.text(), "gzip bytes");
 }

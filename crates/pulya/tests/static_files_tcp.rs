@@ -28,6 +28,9 @@ async fn traversal_over_tcp_is_refused() {
     std::fs::create_dir_all(base.join("outside")).unwrap();
     std::fs::write(base.join("root/app.js"), "console.log(1)").unwrap();
     std::fs::write(base.join("outside/secret.txt"), "secret").unwrap();
+    // Larger than many chunks: streamed, with its whole length announced.
+    let big: Vec<u8> = (0..3 * 1024 * 1024).map(|i| (i % 251) as u8).collect();
+    std::fs::write(base.join("root/big.bin"), &big).unwrap();
 
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
@@ -44,6 +47,27 @@ async fn traversal_over_tcp_is_refused() {
     assert!(ok.contains("content-type: text/javascript"), "{ok}");
     assert!(ok.contains("content-length: 14"), "{ok}");
     assert!(ok.ends_with("console.log(1)"), "{ok}");
+
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(b"GET /static/big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut raw = Vec::new();
+    tokio::time::timeout(Duration::from_secs(20), stream.read_to_end(&mut raw))
+        .await
+        .expect("the server answers")
+        .unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    let head = String::from_utf8_lossy(&raw[..split]).to_lowercase();
+    assert!(
+        head.contains(&format!("content-length: {}", big.len())),
+        "{head}"
+    );
+    assert!(
+        raw[split..] == big[..],
+        "the file arrives whole and in order"
+    );
 
     for path in [
         "/static/../outside/secret.txt",

@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run --release -p pulya --example hello -- [--addr 127.0.0.1:3000] [--workers N] [--per-core] [--http1-only]
 //! cargo run --release -p pulya --features tls --example hello -- --tls-cert cert.pem --tls-key key.pem
+//! cargo run --release -p pulya --example hello -- --static ./public     # files at /static/
 //! curl -si localhost:3000/plaintext
 //! curl -si localhost:3000/json
 //! curl -si localhost:3000/users/7
@@ -67,6 +68,7 @@ struct Args {
     http1_only: bool,
     per_core: bool,
     tls: Option<(String, String)>,
+    static_dir: Option<String>,
     noop_middleware: usize,
 }
 
@@ -86,6 +88,7 @@ fn parse_args() -> Result<Args, String> {
         http1_only: false,
         per_core: false,
         tls: None,
+        static_dir: None,
         noop_middleware: 0,
     };
     let mut it = std::env::args().skip(1);
@@ -102,6 +105,7 @@ fn parse_args() -> Result<Args, String> {
             }
             "--http1-only" => args.http1_only = true,
             "--per-core" => args.per_core = true,
+            "--static" => args.static_dir = Some(value()?),
             "--tls-cert" => {
                 let cert = value()?;
                 let key = args.tls.take().map(|(_, key)| key).unwrap_or_default();
@@ -121,7 +125,7 @@ fn parse_args() -> Result<Args, String> {
             "-h" | "--help" => {
                 return Err(
                     "usage: hello [--addr HOST:PORT] [--workers N] [--per-core] [--http1-only] \
-                     [--tls-cert PATH --tls-key PATH] [--noop-middleware N]"
+                     [--tls-cert PATH --tls-key PATH] [--static DIR] [--noop-middleware N]"
                         .to_owned(),
                 );
             }
@@ -173,6 +177,22 @@ fn main() -> ExitCode {
         }
     }
     let mut app = app();
+    if let Some(dir) = args.static_dir {
+        #[cfg(feature = "middleware")]
+        {
+            // `DIR` at `/static/`, its `index.html` at `/static` itself.
+            let files = pulya::middleware::serve_dir::ServeDir::new(dir).strip_prefix("/static");
+            app = app
+                .route_endpoint(Method::GET, "/static", files.clone())
+                .route_endpoint(Method::GET, "/static/{*path}", files);
+        }
+        #[cfg(not(feature = "middleware"))]
+        {
+            let _ = dir;
+            eprintln!("this build has no static files: build with the `middleware` feature");
+            return ExitCode::from(2);
+        }
+    }
     for _ in 0..args.noop_middleware {
         app = app.middleware(PassOn);
     }

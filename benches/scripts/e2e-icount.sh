@@ -9,6 +9,7 @@
 #                                                                     server; the peer gets none)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+target=${CARGO_TARGET_DIR:-target}
 command -v valgrind >/dev/null || { echo "valgrind is missing: apt-get install -y valgrind" >&2; exit 1; }
 cargo build -q --release -p pulya --example hello
 cargo build -q --release -p pulya-benches --example peer_hyper --example load
@@ -26,7 +27,7 @@ instructions() {
     (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null && break
     sleep 0.1
   done
-  target/release/examples/load "127.0.0.1:$2" "$3" "$4" 8
+  "$target"/release/examples/load "127.0.0.1:$2" "$3" "$4" 8
   kill -INT "$pid"
   wait "$pid" || true
   sed -n 's/^summary: \([0-9]*\).*/\1/p; s/^totals: \([0-9]*\).*/\1/p' "$out" | head -n 1
@@ -36,9 +37,9 @@ instructions() {
 printf '| path | pulya | hyper | pulya / hyper |\n|---|---|---|---|\n'
 for path in "${paths[@]}"; do
   row=()
-  for server in target/release/examples/hello target/release/examples/peer_hyper; do
+  for server in "$target"/release/examples/hello "$target"/release/examples/peer_hyper; do
     extra=()
-    [ "$server" = target/release/examples/hello ] && read -r -a extra <<< "${HELLO_ARGS:-}"
+    [ "$server" = "$target"/release/examples/hello ] && read -r -a extra <<< "${HELLO_ARGS:-}"
     small=$(instructions "$server" 3917 "$path" 2000 "${extra[@]}")
     large=$(instructions "$server" 3917 "$path" 12000 "${extra[@]}")
     row+=($(( (large - small) / 10000 )))

@@ -7,9 +7,10 @@
 #   sets: github gplus parse static github_varied one_param
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+target=${CARGO_TARGET_DIR:-target}
 command -v valgrind >/dev/null || { echo "valgrind is missing: apt-get install -y valgrind" >&2; exit 1; }
 cargo build -q --release -p pulya-benches --example route_lookups
-bin=target/release/examples/route_lookups
+bin="$target"/release/examples/route_lookups
 count() {
   valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$1" "$2" "$3" ${4:-} 2>&1 \
     | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'

@@ -159,6 +159,15 @@ fn write_figures(path: &Path, figures: &Figures) -> Result<(), String> {
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
+/// Where cargo puts what it builds: `CARGO_TARGET_DIR` when set (relative to the workspace
+/// root when relative), else `target/` in the workspace.
+pub(crate) fn target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => root.join(dir),
+        _ => root.join("target"),
+    }
+}
+
 pub(crate) fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -203,7 +212,7 @@ fn measure(root: &Path, options: &Options) -> Result<Figures, String> {
             ],
             features,
         )?;
-        let driver = root.join("target/release/examples/route_lookups");
+        let driver = target_dir(root).join("release/examples/route_lookups");
         for (router, set, flag) in ROUTE_CASES {
             let per_lookup = route_instructions(&driver, router, set, flag)?;
             let name = format!(

@@ -22,6 +22,17 @@ const USAGE: &str = "usage: cargo xtask peers [--rounds N] [--secs S] [--no-wrk]
   --secs S     seconds per wrk round (default 5)
   --no-wrk     instruction and allocation counts only";
 
+/// A server's binary: the workspace's own under its target directory (`CARGO_TARGET_DIR`
+/// honoured), the peers' under `target/peers`, where they are always built.
+fn server_binary(root: &std::path::Path, binary: &str) -> std::path::PathBuf {
+    match binary.strip_prefix("target/release/") {
+        Some(rest) => crate::bench_compare::target_dir(root)
+            .join("release")
+            .join(rest),
+        None => root.join(binary),
+    }
+}
+
 /// The servers: name, binary (relative to the workspace root), where it is built.
 const SERVERS: [(&str, &str); 4] = [
     ("pulya", "target/release/examples/hello"),
@@ -132,12 +143,12 @@ fn measure(options: &Options) -> Result<(), String> {
     }
     let root = workspace_root();
     build(&root)?;
-    let load = root.join("target/release/examples/load");
+    let load = crate::bench_compare::target_dir(&root).join("release/examples/load");
 
     let mut rows = Vec::new();
     for path in PATHS {
         for (name, binary) in SERVERS {
-            let binary = root.join(binary);
+            let binary = server_binary(&root, binary);
             let instructions = per_request(&binary, &load, path, Tool::Callgrind)?;
             let allocations = per_request(&binary, &load, path, Tool::Dhat)?;
             eprintln!(
@@ -155,7 +166,10 @@ fn measure(options: &Options) -> Result<(), String> {
     if options.wrk {
         for round in 1..=options.rounds {
             for row in &mut rows {
-                let binary = root.join(SERVERS.iter().find(|(n, _)| *n == row.server).unwrap().1);
+                let binary = server_binary(
+                    &root,
+                    SERVERS.iter().find(|(n, _)| *n == row.server).unwrap().1,
+                );
                 let rps = throughput(&binary, row.path, options.secs)?;
                 eprintln!(
                     "round {round}: {} {}: {rps:.0} requests/s",

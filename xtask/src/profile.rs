@@ -57,7 +57,11 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
         return fail("the gungraun suite failed");
     }
     let mut written = Vec::new();
-    collect(&root.join("target/gungraun"), started, &mut written);
+    collect(
+        &crate::bench_compare::target_dir(&root).join("gungraun"),
+        started,
+        &mut written,
+    );
     written.sort();
     if written.is_empty() {
         return fail(&format!("nothing matched `{filter}` (see --list)"));

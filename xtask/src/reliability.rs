@@ -190,14 +190,15 @@ pub(crate) fn soak(args: &[String]) -> ExitCode {
         Ok(addr) => addr,
         Err(err) => return fail(&format!("no free port: {err}")),
     };
-    let mut server = match Command::new(root.join("target/release/examples/hello"))
-        .args(["--addr", &addr])
-        .stderr(Stdio::null())
-        .spawn()
-    {
-        Ok(child) => child,
-        Err(err) => return fail(&format!("cannot start the example: {err}")),
-    };
+    let mut server =
+        match Command::new(crate::bench_compare::target_dir(&root).join("release/examples/hello"))
+            .args(["--addr", &addr])
+            .stderr(Stdio::null())
+            .spawn()
+        {
+            Ok(child) => child,
+            Err(err) => return fail(&format!("cannot start the example: {err}")),
+        };
     let result = wait_listening(&addr, &mut server)
         .and_then(|()| soak_against(&addr, server.id(), secs, &root));
     // A graceful stop, then its exit.

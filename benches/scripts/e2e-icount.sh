@@ -7,11 +7,12 @@
 #   benches/scripts/e2e-icount.sh [path ...]     (default: /plaintext /json)
 #   HELLO_ARGS="--noop-middleware 5" benches/scripts/e2e-icount.sh   (extra arguments for Pulya's
 #                                                                     server; the peer gets none)
+#   HELLO_FEATURES=ws benches/scripts/e2e-icount.sh                  (Pulya's example built with features)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 target=${CARGO_TARGET_DIR:-target}
 command -v valgrind >/dev/null || { echo "valgrind is missing: apt-get install -y valgrind" >&2; exit 1; }
-cargo build -q --release -p pulya --example hello
+cargo build -q --release -p pulya --example hello ${HELLO_FEATURES:+--features "$HELLO_FEATURES"}
 cargo build -q --release -p pulya-benches --example peer_hyper --example load
 paths=("$@")
 [ ${#paths[@]} -gt 0 ] || paths=(/plaintext /json)

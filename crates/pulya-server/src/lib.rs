@@ -27,6 +27,8 @@ mod server;
 mod service;
 #[cfg(feature = "tls")]
 mod tls;
+#[cfg(feature = "ws")]
+pub mod ws;
 
 /// rustls, as the server uses it (feature `tls`): for [`Server::tls_config`].
 #[cfg(feature = "tls")]

@@ -536,6 +536,8 @@ impl Settings {
             app: service,
             stopping,
             max_uri_bytes: self.max_uri_bytes,
+            #[cfg(feature = "ws")]
+            sockets: Arc::default(),
         });
         loop {
             let permit = tokio::select! {
@@ -563,8 +565,7 @@ impl Settings {
             let task = match &tls {
                 None => {
                     let conn = graceful.watch(
-                        builder
-                            .serve_connection(TokioIo::new(stream), hyper_service)
+                        serve_connection(&builder, TokioIo::new(stream), hyper_service)
                             .into_owned(),
                     );
                     tokio::spawn(async move {
@@ -578,9 +579,9 @@ impl Settings {
                     let watcher = graceful.watcher();
                     tokio::spawn(async move {
                         if let Some(stream) = handshake.await {
-                            let conn = builder
-                                .serve_connection(TokioIo::new(stream), hyper_service)
-                                .into_owned();
+                            let conn =
+                                serve_connection(&builder, TokioIo::new(stream), hyper_service)
+                                    .into_owned();
                             log_end(watcher.watch(conn).await);
                         }
                         drop(permit);
@@ -600,8 +601,16 @@ impl Settings {
             open = graceful.count(),
             "shutting down: finishing in-flight requests"
         );
+        #[cfg(feature = "ws")]
+        let sockets = Arc::clone(&serving.sockets);
+        let drained = async move {
+            graceful.shutdown().await;
+            // Upgraded connections left hyper's watch: their sockets are waited for here.
+            #[cfg(feature = "ws")]
+            sockets.closed().await;
+        };
         tokio::select! {
-            () = graceful.shutdown() => tracing::info!("shutdown complete"),
+            () = drained => tracing::info!("shutdown complete"),
             () = tokio::time::sleep(self.shutdown_timeout) => {
                 tracing::warn!(timeout = ?self.shutdown_timeout, "shutdown timed out; dropping open connections");
             }
@@ -649,6 +658,45 @@ fn reuse_port_listener(addr: SocketAddr) -> io::Result<StdTcpListener> {
     socket.bind(&addr.into())?;
     socket.listen(1024)?;
     Ok(socket.into())
+}
+
+/// Hands `io` to hyper: with the `ws` feature, with HTTP/1.1 upgrades enabled (which always
+/// reads the preface, so `http1_only` and `http2_only` do not apply), else plainly.
+#[cfg(not(feature = "ws"))]
+fn serve_connection<I, S, B>(
+    builder: &auto::Builder<TokioExecutor>,
+    io: I,
+    service: S,
+) -> auto::Connection<'_, I, S, TokioExecutor>
+where
+    S: hyper::service::Service<http::Request<hyper::body::Incoming>, Response = http::Response<B>>,
+    S::Future: 'static,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    B: http_body::Body + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + 'static,
+    TokioExecutor: hyper::rt::bounds::Http2ServerConnExec<S::Future, B>,
+{
+    builder.serve_connection(io, service)
+}
+
+/// See the other `serve_connection`.
+#[cfg(feature = "ws")]
+fn serve_connection<I, S, B>(
+    builder: &auto::Builder<TokioExecutor>,
+    io: I,
+    service: S,
+) -> auto::UpgradeableConnection<'_, I, S, TokioExecutor>
+where
+    S: hyper::service::Service<http::Request<hyper::body::Incoming>, Response = http::Response<B>>,
+    S::Future: 'static,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    B: http_body::Body + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    TokioExecutor: hyper::rt::bounds::Http2ServerConnExec<S::Future, B>,
+{
+    builder.serve_connection_with_upgrades(io, service)
 }
 
 /// Logs how a connection ended, when it ended with an error.

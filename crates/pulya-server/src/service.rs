@@ -28,6 +28,9 @@ pub(crate) struct Serving {
     pub(crate) app: AppService,
     pub(crate) stopping: watch::Receiver<bool>,
     pub(crate) max_uri_bytes: usize,
+    /// The open WebSockets, which graceful shutdown waits for.
+    #[cfg(feature = "ws")]
+    pub(crate) sockets: Arc<crate::ws::OpenSockets>,
 }
 
 /// One connection: the server's shared part, this connection's activity, which its idle
@@ -54,7 +57,17 @@ pub(crate) async fn handle(
         res.headers_mut().insert(header::SERVER, SERVER_NAME);
         return Ok(res);
     }
-    let req = req.map(Body::from);
+    #[allow(unused_mut, reason = "changed with the `ws` feature only")]
+    let mut req = req.map(Body::from);
+    // An upgrade request learns the server's shutdown and socket count (one lookup of the
+    // headers per request, with the `ws` feature only).
+    #[cfg(feature = "ws")]
+    if req.headers().contains_key(header::UPGRADE) {
+        req.extensions_mut().insert(crate::ws::ServerSide {
+            stopping: serving.stopping.clone(),
+            sockets: Arc::clone(&serving.sockets),
+        });
+    }
     let span = tracing::debug_span!(
         "request",
         method = %req.method(),

@@ -5,6 +5,7 @@
 //! cargo run --release -p pulya --example hello -- [--addr 127.0.0.1:3000] [--workers N] [--per-core] [--http1-only]
 //! cargo run --release -p pulya --features tls --example hello -- --tls-cert cert.pem --tls-key key.pem
 //! cargo run --release -p pulya --example hello -- --static ./public     # files at /static/
+//! cargo run --release -p pulya --features ws --example hello             # and an echo at /ws
 //! curl -si localhost:3000/plaintext
 //! curl -si localhost:3000/json
 //! curl -si localhost:3000/users/7
@@ -53,13 +54,31 @@ async fn echo(Json(body): Json<serde_json::Value>) -> Json<serde_json::Value> {
     Json(body)
 }
 
+/// `GET /ws` (feature `ws`): echoes every text and binary message.
+#[cfg(feature = "ws")]
+async fn ws_echo(ws: pulya::ws::WebSocketUpgrade) -> Response {
+    use pulya::ws::Message;
+    ws.on_upgrade(|mut socket| async move {
+        while let Some(Ok(message)) = socket.recv().await {
+            if matches!(message, Message::Text(_) | Message::Binary(_))
+                && socket.send(message).await.is_err()
+            {
+                break;
+            }
+        }
+    })
+}
+
 /// The example app: its routes and handlers, without the server.
 pub(crate) fn app() -> App {
-    App::new()
+    let app = App::new()
         .get("/plaintext", plaintext)
         .get("/json", json)
         .get("/users/{id}", user)
-        .post("/echo", echo)
+        .post("/echo", echo);
+    #[cfg(feature = "ws")]
+    let app = app.get("/ws", ws_echo);
+    app
 }
 
 struct Args {

@@ -36,6 +36,9 @@ pub use pulya_app::{
     OnInvalid, ParamRule, Redirect, Request, RequestContext, Response, ResponseFuture, TestClient,
     TestRequest, TestResponse, TrailingSlash, extract,
 };
+/// WebSocket (feature `ws`): the `WebSocketUpgrade` extractor and the socket.
+#[cfg(feature = "ws")]
+pub use pulya_server::ws;
 #[cfg(feature = "server")]
 pub use pulya_server::{ServeError, Server};
 

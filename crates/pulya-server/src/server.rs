@@ -218,7 +218,9 @@ impl Server {
     /// Serves HTTP/1.x only, without reading the first bytes of each connection to tell an
     /// HTTP/2 preface from an HTTP/1 request: an HTTP/2 client's preface is refused as a bad
     /// request and the connection closed. Default: both protocols, told apart per connection.
-    /// The later of this and [`http2_only`](Self::http2_only) wins.
+    /// The later of this and [`http2_only`](Self::http2_only) wins. With the `ws` feature,
+    /// connections are served with HTTP/1.1 upgrades, which always reads the preface: this
+    /// setting then does not apply.
     pub fn http1_only(mut self) -> Self {
         self.settings.protocols = Protocols::Http1;
         self
@@ -226,7 +228,8 @@ impl Server {
 
     /// Serves HTTP/2 only (prior knowledge, as behind a proxy that speaks h2c): an HTTP/1
     /// request is refused and the connection closed. Default: both protocols, told apart per
-    /// connection. The later of this and [`http1_only`](Self::http1_only) wins.
+    /// connection. The later of this and [`http1_only`](Self::http1_only) wins. Like
+    /// `http1_only`, it does not apply with the `ws` feature.
     pub fn http2_only(mut self) -> Self {
         self.settings.protocols = Protocols::Http2;
         self

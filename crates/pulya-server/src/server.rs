@@ -514,6 +514,8 @@ impl Settings {
             .keep_alive(self.keep_alive)
             .max_headers(self.max_headers)
             .max_buf_size(self.max_header_bytes);
+        #[cfg(feature = "ws")]
+        builder.http2().enable_connect_protocol();
         builder
             .http2()
             .timer(TokioTimer::new())

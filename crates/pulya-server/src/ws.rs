@@ -27,8 +27,9 @@
 //! instead of memory grow. At graceful shutdown every socket waiting in [`WebSocket::recv`]
 //! gets close 1001, and the server waits for the sockets within its shutdown timeout. A
 //! request that is no handshake (not a `GET`, no `Upgrade: websocket`, no key, another version)
-//! is a 4xx in Pulya's error shape. Only HTTP/1.1's `Upgrade` is served; HTTP/2's extended
-//! CONNECT (RFC 8441) is not.
+//! is a 4xx in Pulya's error shape. Both HTTP/1.1's `Upgrade` and HTTP/2's extended CONNECT
+//! (RFC 8441, `:protocol` websocket) are served; for HTTP/2, register the handler for
+//! `CONNECT` too (`.route(Method::CONNECT, "/ws", handler)`).
 
 use std::fmt;
 use std::future::Future;
@@ -104,7 +105,8 @@ pub(crate) struct ServerSide {
 
 /// A WebSocket handshake, checked: answer it with [`on_upgrade`](Self::on_upgrade).
 pub struct WebSocketUpgrade {
-    key: HeaderValue,
+    /// The key of an HTTP/1.1 handshake; `None` for HTTP/2's extended CONNECT, which has none.
+    key: Option<HeaderValue>,
     on_upgrade: OnUpgrade,
     offered: Vec<String>,
     supported: Vec<String>,
@@ -133,8 +135,8 @@ pub enum WebSocketRejection {
     NoKey,
     /// A `Sec-WebSocket-Version` other than 13 (`426`, with `Sec-WebSocket-Version: 13`).
     Version,
-    /// The connection cannot be handed over: not HTTP/1.1, or not served by a server built
-    /// with the `ws` feature (`426`).
+    /// The connection cannot be handed over: not served by a server built with the `ws`
+    /// feature (`426`).
     NotUpgradable,
 }
 
@@ -156,7 +158,7 @@ impl fmt::Display for WebSocketRejection {
             Self::NotUpgrade => "expected `Connection: upgrade` and `Upgrade: websocket`",
             Self::NoKey => "expected a `Sec-WebSocket-Key`",
             Self::Version => "only WebSocket version 13 is served",
-            Self::NotUpgradable => "this connection cannot be upgraded (HTTP/1.1 only)",
+            Self::NotUpgradable => "this connection cannot be upgraded",
         })
     }
 }
@@ -193,23 +195,37 @@ impl FromRequestParts for WebSocketUpgrade {
         parts: &mut Parts,
         _: &RequestContext,
     ) -> Result<Self, WebSocketRejection> {
-        if parts.method != Method::GET {
-            return Err(WebSocketRejection::NotGet);
-        }
         let headers = &parts.headers;
-        if !has_token(headers, header::CONNECTION, "upgrade")
-            || !has_token(headers, header::UPGRADE, "websocket")
-        {
-            return Err(WebSocketRejection::NotUpgrade);
+        // HTTP/2 (RFC 8441): a CONNECT with `:protocol` websocket, and no key.
+        let extended_connect = parts.method == Method::CONNECT
+            && parts
+                .extensions
+                .get::<hyper::ext::Protocol>()
+                .is_some_and(|p| p.as_str().eq_ignore_ascii_case("websocket"));
+        if !extended_connect {
+            if parts.method != Method::GET {
+                return Err(WebSocketRejection::NotGet);
+            }
+            if !has_token(headers, header::CONNECTION, "upgrade")
+                || !has_token(headers, header::UPGRADE, "websocket")
+            {
+                return Err(WebSocketRejection::NotUpgrade);
+            }
         }
         let version = headers.get(header::SEC_WEBSOCKET_VERSION);
         if version.map(HeaderValue::as_bytes) != Some(b"13") {
             return Err(WebSocketRejection::Version);
         }
-        let key = headers
-            .get(header::SEC_WEBSOCKET_KEY)
-            .cloned()
-            .ok_or(WebSocketRejection::NoKey)?;
+        let key = if extended_connect {
+            None
+        } else {
+            Some(
+                headers
+                    .get(header::SEC_WEBSOCKET_KEY)
+                    .cloned()
+                    .ok_or(WebSocketRejection::NoKey)?,
+            )
+        };
         let offered = headers
             .get_all(header::SEC_WEBSOCKET_PROTOCOL)
             .iter()
@@ -278,22 +294,29 @@ impl WebSocketUpgrade {
         self
     }
 
-    /// Answers the handshake with `101 Switching Protocols` and, once the connection is handed
-    /// over, runs `callback` with the socket on a task of its own (a panic in it ends that
-    /// socket only).
+    /// Answers the handshake with `101 Switching Protocols` (`200 OK` for HTTP/2's extended
+    /// CONNECT) and, once the connection or stream is handed over, runs `callback` with the
+    /// socket on a task of its own (a panic in it ends that socket only).
     pub fn on_upgrade<F, Fut>(self, callback: F) -> Response
     where
         F: FnOnce(WebSocket) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
         let protocol = self.selected_protocol().map(str::to_owned);
-        let mut res = StatusCode::SWITCHING_PROTOCOLS.into_response();
+        let mut res = match &self.key {
+            Some(key) => {
+                let mut res = StatusCode::SWITCHING_PROTOCOLS.into_response();
+                let headers = res.headers_mut();
+                headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+                headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+                if let Ok(accept) = HeaderValue::try_from(derive_accept_key(key.as_bytes())) {
+                    headers.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
+                }
+                res
+            }
+            None => StatusCode::OK.into_response(),
+        };
         let headers = res.headers_mut();
-        headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
-        headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
-        if let Ok(accept) = HeaderValue::try_from(derive_accept_key(self.key.as_bytes())) {
-            headers.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
-        }
         if let Some(value) = protocol
             .as_deref()
             .and_then(|p| HeaderValue::from_str(p).ok())

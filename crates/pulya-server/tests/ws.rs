@@ -1,7 +1,7 @@
 //! WebSocket over real TCP on 127.0.0.1 (feature `ws`), with tokio-tungstenite as the client:
 //! echo of text and binary, ping and pong, the client's close, a message over the limit
-//! (1009), subprotocol negotiation, handshakes that are not ones (4xx), and close 1001 at
-//! graceful shutdown.
+//! (1009), subprotocol negotiation, handshakes that are not ones (4xx), close 1001 at graceful
+//! shutdown, and HTTP/2's extended CONNECT (RFC 8441).
 
 use std::time::Duration;
 
@@ -43,6 +43,7 @@ fn serve() -> Running {
         |s| s.shutdown_timeout(Duration::from_secs(10)),
         App::new()
             .get("/ws", echo)
+            .route(Method::CONNECT, "/ws", echo)
             .route(Method::POST, "/ws", echo)
             .get("/plain", || async { "plain" }),
     )
@@ -235,4 +236,56 @@ async fn graceful_shutdown_closes_open_sockets_with_1001_and_waits_for_them() {
     let addr = server.addr;
     server.exited().await;
     assert!(TcpStream::connect(addr).await.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http2_extended_connect_carries_a_websocket() {
+    use bytes::Bytes;
+    use http_body_util::Empty;
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    use tokio_tungstenite::tungstenite::protocol::Role;
+
+    let server = serve();
+    let stream = TcpStream::connect(server.addr).await.unwrap();
+    let (mut send, conn) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
+            .await
+            .unwrap();
+    tokio::spawn(conn);
+    let mut req = http::Request::builder()
+        .method(Method::CONNECT)
+        .uri(format!("http://{}/ws", server.addr))
+        .header("sec-websocket-version", "13")
+        .header("sec-websocket-protocol", "superchat")
+        .body(Empty::<Bytes>::new())
+        .unwrap();
+    req.extensions_mut()
+        .insert(hyper::ext::Protocol::from_static("websocket"));
+    send.ready().await.unwrap();
+    let res = tokio::time::timeout(GUARD, send.send_request(req))
+        .await
+        .expect("no hang")
+        .expect("the server enables extended CONNECT");
+    assert_eq!(res.status(), http::StatusCode::OK);
+    assert_eq!(res.headers()["sec-websocket-protocol"], "superchat");
+    let upgraded = hyper::upgrade::on(res).await.unwrap();
+    let mut client = tokio_tungstenite::WebSocketStream::from_raw_socket(
+        TokioIo::new(upgraded),
+        Role::Client,
+        None,
+    )
+    .await;
+    let hello = tokio::time::timeout(GUARD, client.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(hello, Message::text("hello, protocol superchat"));
+    client.send(Message::text("over h2")).await.unwrap();
+    let echoed = tokio::time::timeout(GUARD, client.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(echoed, Message::text("over h2"));
 }

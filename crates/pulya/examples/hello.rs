@@ -76,8 +76,11 @@ pub(crate) fn app() -> App {
         .get("/json", json)
         .get("/users/{id}", user)
         .post("/echo", echo);
+    // HTTP/1.1 upgrades with a GET, HTTP/2 with an extended CONNECT (RFC 8441).
     #[cfg(feature = "ws")]
-    let app = app.get("/ws", ws_echo);
+    let app = app
+        .get("/ws", ws_echo)
+        .route(Method::CONNECT, "/ws", ws_echo);
     app
 }
 

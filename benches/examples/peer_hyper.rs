@@ -3,6 +3,8 @@
 //! end-to-end comparison (`benches/scripts/e2e-icount.sh`).
 //!
 //! `cargo run --release -p pulya-benches --example peer_hyper -- --addr 127.0.0.1:3001 --workers 1`
+//! (`--tls-cert PATH --tls-key PATH`: HTTPS through tokio-rustls with ring and ALPN `h2`,
+//! `http/1.1`, as Pulya's server has it, for `benches/scripts/tls-wrk.sh`)
 
 use std::convert::Infallible;
 
@@ -55,6 +57,10 @@ fn main() {
     };
     let addr = flag("--addr").unwrap_or_else(|| "127.0.0.1:3001".to_owned());
     let workers: usize = flag("--workers").map_or(1, |w| w.parse().expect("a number"));
+    let tls = match (flag("--tls-cert"), flag("--tls-key")) {
+        (Some(cert), Some(key)) => Some(tls_acceptor(&cert, &key)),
+        _ => None,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers)
         .enable_all()
@@ -74,12 +80,42 @@ fn main() {
             };
             stream.set_nodelay(true).expect("nodelay");
             let builder = builder.clone();
+            let tls = tls.clone();
             tokio::spawn(async move {
                 let service = hyper::service::service_fn(handle);
-                let _ = builder
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
+                match tls {
+                    None => {
+                        let _ = builder
+                            .serve_connection(TokioIo::new(stream), service)
+                            .await;
+                    }
+                    Some(acceptor) => {
+                        if let Ok(stream) = acceptor.accept(stream).await {
+                            let _ = builder
+                                .serve_connection(TokioIo::new(stream), service)
+                                .await;
+                        }
+                    }
+                }
             });
         }
     });
+}
+
+/// A rustls acceptor of the PEM chain and key, with ALPN `h2` and `http/1.1`.
+fn tls_acceptor(cert: &str, key: &str) -> tokio_rustls::TlsAcceptor {
+    use tokio_rustls::rustls::ServerConfig;
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs = CertificateDer::pem_file_iter(cert)
+        .expect("a certificate file")
+        .collect::<Result<Vec<_>, _>>()
+        .expect("PEM certificates");
+    let key = PrivateKeyDer::from_pem_file(key).expect("a PEM key");
+    let mut config = ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .expect("a matching certificate and key");
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config))
 }

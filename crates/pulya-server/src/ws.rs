@@ -33,6 +33,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -344,10 +345,17 @@ impl WebSocketUpgrade {
             };
             let io = TokioIo::new(upgraded);
             let stream = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
+            let stop = stopping.map(|mut stopping| {
+                let stop: Pin<Box<dyn Future<Output = ()> + Send>> = Box::pin(async move {
+                    // An error means the server is gone, which is a shutdown too.
+                    let _ = stopping.wait_for(|stop| *stop).await;
+                });
+                stop
+            });
             callback(WebSocket {
                 stream,
                 protocol,
-                stopping,
+                stop,
                 _open: open,
             })
             .await;
@@ -360,7 +368,9 @@ impl WebSocketUpgrade {
 pub struct WebSocket {
     stream: WebSocketStream<TokioIo<Upgraded>>,
     protocol: Option<String>,
-    stopping: Option<watch::Receiver<bool>>,
+    /// Ready once the server is shutting down; made once per socket, not per message, and
+    /// dropped once it has fired.
+    stop: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
     _open: Option<Open>,
 }
 
@@ -377,14 +387,15 @@ impl WebSocket {
     /// by the client, or with 1001 because the server is shutting down. A message over the
     /// limits closes the socket with 1009 and is returned as the error.
     pub async fn recv(&mut self) -> Option<Result<Message, Error>> {
-        let next = match &mut self.stopping {
-            Some(stopping) => tokio::select! {
+        let next = match &mut self.stop {
+            Some(stop) => tokio::select! {
                 next = self.stream.next() => Some(next),
-                _ = stopping.wait_for(|stop| *stop) => None,
+                () = stop.as_mut() => None,
             },
             None => Some(self.stream.next().await),
         };
         let Some(next) = next else {
+            self.stop = None;
             self.close(CloseCode::Away, "the server is shutting down")
                 .await;
             return None;

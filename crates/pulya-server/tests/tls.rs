@@ -191,3 +191,113 @@ async fn bad_certificates_and_keys_stop_the_server_naming_what_and_why() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A connector for hyper-util's client: TCP to the test server, then TLS with the test's root
+/// and `alpn`; it tells the client when ALPN chose HTTP/2.
+#[derive(Clone)]
+struct Connector {
+    addr: SocketAddr,
+    config: Arc<ClientConfig>,
+}
+
+struct TlsConn(TokioIo<tokio_rustls::client::TlsStream<TcpStream>>);
+
+impl hyper_util::client::legacy::connect::Connection for TlsConn {
+    fn connected(&self) -> hyper_util::client::legacy::connect::Connected {
+        let connected = hyper_util::client::legacy::connect::Connected::new();
+        if self.0.inner().get_ref().1.alpn_protocol() == Some(b"h2") {
+            connected.negotiated_h2()
+        } else {
+            connected
+        }
+    }
+}
+
+impl hyper::rt::Read for TlsConn {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: hyper::rt::ReadBufCursor<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.0).poll_read(cx, buf)
+    }
+}
+
+impl hyper::rt::Write for TlsConn {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.0).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.0).poll_shutdown(cx)
+    }
+}
+
+impl tower_service::Service<http::Uri> for Connector {
+    type Response = TlsConn;
+    type Error = std::io::Error;
+    type Future =
+        std::pin::Pin<Box<dyn std::future::Future<Output = std::io::Result<TlsConn>> + Send>>;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _: http::Uri) -> Self::Future {
+        let this = self.clone();
+        Box::pin(async move {
+            let tcp = TcpStream::connect(this.addr).await?;
+            let name = ServerName::try_from("localhost").expect("a name");
+            let tls = TlsConnector::from(this.config).connect(name, tcp).await?;
+            Ok(TlsConn(TokioIo::new(tls)))
+        })
+    }
+}
+
+#[tokio::test]
+async fn hyper_utils_client_over_tls_gets_http1_or_http2_by_alpn() {
+    let cert = cert();
+    let server = serve(|s| s.tls(cert.cert_pem.clone(), cert.key_pem.clone()));
+    for (alpn, version) in [
+        (&[&b"http/1.1"[..]][..], "HTTP/1.1"),
+        (&[&b"h2"[..], &b"http/1.1"[..]][..], "HTTP/2.0"),
+    ] {
+        let mut roots = RootCertStore::empty();
+        roots.add(cert.der.clone()).unwrap();
+        let mut config = ClientConfig::builder()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+        let connector = Connector {
+            addr: server.addr,
+            config: Arc::new(config),
+        };
+        let client = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+            .build::<_, Full<Bytes>>(connector);
+        for _ in 0..2 {
+            let res = tokio::time::timeout(GUARD, client.request(get("/hello")))
+                .await
+                .expect("no hang")
+                .expect("a response");
+            assert_eq!(res.status(), StatusCode::OK);
+            assert_eq!(body(res).await, format!("hello over {version}"));
+        }
+    }
+}

@@ -289,3 +289,49 @@ async fn http2_extended_connect_carries_a_websocket() {
         .unwrap();
     assert_eq!(echoed, Message::text("over h2"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_reader_stalls_the_sender_instead_of_growing_memory() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    const MESSAGES: usize = 200;
+    const SIZE: usize = 128 * 1024;
+    let sent = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&sent);
+    let app = App::new().get("/ws", move |ws: WebSocketUpgrade| {
+        let sent = Arc::clone(&counter);
+        async move {
+            ws.max_write_buffer_size(256 * 1024)
+                .on_upgrade(move |mut socket| async move {
+                    for _ in 0..MESSAGES {
+                        if socket.send(Message::binary(vec![7u8; SIZE])).await.is_err() {
+                            return;
+                        }
+                        sent.fetch_add(1, Ordering::SeqCst);
+                    }
+                })
+        }
+    });
+    let server = start(|s| s, app);
+    let (mut client, _) = connect(&server, None).await;
+    // The client reads nothing: sends go on until the buffers fill, then stop.
+    let mut last = usize::MAX;
+    loop {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let now = sent.load(Ordering::SeqCst);
+        if now == last {
+            break;
+        }
+        last = now;
+    }
+    assert!(
+        last < MESSAGES,
+        "{last} of {MESSAGES} messages of {SIZE} bytes were accepted with no reader: the send side is not bounded"
+    );
+    // Reading lets the sender finish.
+    for _ in 0..MESSAGES {
+        let message = next(&mut client).await;
+        assert_eq!(message.len(), SIZE);
+    }
+    assert_eq!(sent.load(Ordering::SeqCst), MESSAGES);
+}

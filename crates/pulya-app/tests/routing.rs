@@ -167,3 +167,39 @@ async fn the_same_app_answers_many_requests_in_parallel() {
         assert!(task.await.unwrap());
     }
 }
+
+#[tokio::test]
+async fn call_from_gives_the_peer_and_call_gives_none() {
+    use std::net::SocketAddr;
+
+    use pulya_app::extract::ConnectInfo;
+    let app = App::new()
+        .get("/", |peer: Option<ConnectInfo<SocketAddr>>| async move {
+            format!("{:?}", peer.map(|ConnectInfo(addr)| addr.port()))
+        })
+        .build()
+        .unwrap();
+    let req = || http::Request::get("/").body(Body::empty()).unwrap();
+    let res = app.call_from(req(), "10.0.0.1:4242".parse().unwrap()).await;
+    assert_eq!(res.body().as_bytes(), Some(&b"Some(4242)"[..]));
+    let res = app.call(req()).await;
+    assert_eq!(res.body().as_bytes(), Some(&b"None"[..]));
+}
+
+#[tokio::test]
+async fn head_of_a_json_made_by_middleware_keeps_its_length() {
+    use pulya_app::middleware::from_fn;
+    use pulya_app::{IntoResponse, Json, Next};
+    // The middleware converts with no app at hand; the app renders the body, then drops it
+    // for HEAD, keeping the length.
+    let client = App::new()
+        .middleware(from_fn(|_: Request, _: Next| async move {
+            Json(serde_json::json!({"ok": true})).into_response()
+        }))
+        .get("/", || async { "" })
+        .test_client();
+    let res = client.head("/").send().await;
+    assert_eq!(res.header("content-length"), Some("11"));
+    assert!(res.bytes().is_empty());
+    assert_eq!(client.get("/").send().await.text(), r#"{"ok":true}"#);
+}

@@ -49,23 +49,14 @@ async fn handle(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infalli
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let flag = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .map(|i| args[i + 1].clone())
-    };
-    let addr = flag("--addr").unwrap_or_else(|| "127.0.0.1:3001".to_owned());
-    let workers: usize = flag("--workers").map_or(1, |w| w.parse().expect("a number"));
-    let tls = match (flag("--tls-cert"), flag("--tls-key")) {
+    let (addr, runtime) = pulya_benches::peer_setup("127.0.0.1:3001");
+    let tls = match (
+        pulya_benches::flag("--tls-cert"),
+        pulya_benches::flag("--tls-key"),
+    ) {
         (Some(cert), Some(key)) => Some(tls_acceptor(&cert, &key)),
         _ => None,
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(workers)
-        .enable_all()
-        .build()
-        .expect("a runtime");
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&addr)
             .await

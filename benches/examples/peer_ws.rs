@@ -7,19 +7,7 @@ use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let flag = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .map(|i| args[i + 1].clone())
-    };
-    let addr = flag("--addr").unwrap_or_else(|| "127.0.0.1:3002".to_owned());
-    let workers: usize = flag("--workers").map_or(1, |w| w.parse().expect("a number"));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(workers)
-        .enable_all()
-        .build()
-        .expect("a runtime");
+    let (addr, runtime) = pulya_benches::peer_setup("127.0.0.1:3002");
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&addr)
             .await

@@ -133,3 +133,24 @@ pub fn matchit_router(routes: &[ClassicRoute]) -> matchit::Router<Vec<(http::Met
     }
     router
 }
+
+/// The value after `--name` on the command line of a peer server, if given.
+pub fn flag(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
+/// A peer server's address (`--addr`, else `default`) and its multi-thread runtime of
+/// `--workers` threads (1 by default).
+pub fn peer_setup(default: &str) -> (String, tokio::runtime::Runtime) {
+    let addr = flag("--addr").unwrap_or_else(|| default.to_owned());
+    let workers: usize = flag("--workers").map_or(1, |w| w.parse().expect("a number"));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    (addr, runtime)
+}

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::extract::MatchedPath;
 
@@ -238,16 +238,20 @@ pub struct RequestContext {
     params: RouteParams,
     route: Option<RouteId>,
     peer_addr: Option<SocketAddr>,
+    body_limit: usize,
+    observer: Option<RouteObserver>,
 }
 
 impl RequestContext {
     /// A context of an app's `data`, before routing, with no peer address.
     pub fn new(app: Arc<AppData>) -> Self {
         Self {
+            body_limit: app.body_limit,
             app,
             params: RouteParams::default(),
             route: None,
             peer_addr: None,
+            observer: None,
         }
     }
 
@@ -262,9 +266,16 @@ impl RequestContext {
         self.app
     }
 
-    /// The app's body limit in bytes.
+    /// The body limit in bytes that this request's body extractors apply: the app's, unless a
+    /// middleware set another with [`set_body_limit`](Self::set_body_limit).
     pub fn body_limit(&self) -> usize {
-        self.app.body_limit
+        self.body_limit
+    }
+
+    /// Sets the body limit for the steps after this one, over the app's: what a body-limit
+    /// middleware on a group or a route does.
+    pub fn set_body_limit(&mut self, bytes: usize) {
+        self.body_limit = bytes;
     }
 
     /// The app value of type `T` (registered with `App::state`), if there is one.
@@ -301,6 +312,36 @@ impl RequestContext {
     pub fn set_route(&mut self, route: RouteId, params: RouteParams) {
         self.route = Some(route);
         self.params = params;
+        if let Some(observer) = &self.observer {
+            observer.record(self.app.route(route));
+        }
+    }
+
+    /// A handle that learns the matched route once routing has run: how middleware at the app
+    /// level, which runs before routing, labels its logs and metrics by route. The first call
+    /// allocates the handle; later calls for the same request share it.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use pulya_core::extract::MatchedPath;
+    /// use pulya_core::{AppData, RequestContext, RouteParams};
+    ///
+    /// let mut data = AppData::new(0);
+    /// let id = data.add_route(MatchedPath::new("/users/{id}", vec!["id".into()].into()));
+    /// let mut cx = RequestContext::new(Arc::new(data));
+    /// let observer = cx.observe_route();
+    /// assert_eq!(observer.matched_path(), None);
+    ///
+    /// // What routing does, further down the chain, on a clone of the context.
+    /// let mut routed = cx.clone();
+    /// let path = "/users/7";
+    /// routed.set_route(id, RouteParams::new(path, [&path[7..]]));
+    /// assert_eq!(observer.matched_path().unwrap().as_str(), "/users/{id}");
+    /// ```
+    pub fn observe_route(&mut self) -> RouteObserver {
+        self.observer
+            .get_or_insert_with(RouteObserver::default)
+            .clone()
     }
 
     /// Records the peer's address. The server calls it.
@@ -315,6 +356,34 @@ impl fmt::Debug for RequestContext {
             .field("matched_path", &self.matched_path())
             .field("params", &self.params)
             .field("peer_addr", &self.peer_addr)
+            .field("body_limit", &self.body_limit)
             .finish_non_exhaustive()
+    }
+}
+
+/// The matched route of one request, learnt after routing: see
+/// [`RequestContext::observe_route`].
+#[derive(Clone, Default)]
+pub struct RouteObserver(Arc<OnceLock<MatchedPath>>);
+
+impl RouteObserver {
+    /// The matched route's pattern; `None` before routing and when no route matched.
+    pub fn matched_path(&self) -> Option<&MatchedPath> {
+        self.0.get()
+    }
+
+    fn record(&self, route: Option<&MatchedPath>) {
+        if let Some(route) = route {
+            // The first route wins: a request is routed once.
+            let _ = self.0.set(route.clone());
+        }
+    }
+}
+
+impl fmt::Debug for RouteObserver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("RouteObserver")
+            .field(&self.matched_path())
+            .finish()
     }
 }

@@ -40,7 +40,7 @@ pub mod middleware;
 mod response;
 
 pub use body::{Body, BoxError, DeferredBody};
-pub use context::{AppData, RequestContext, RouteId, RouteParams};
+pub use context::{AppData, RequestContext, RouteId, RouteObserver, RouteParams};
 pub use error::ErrorResponse;
 pub use middleware::{BoxFuture, Endpoint, Middleware, Next};
 pub use response::{IntoResponse, Response};

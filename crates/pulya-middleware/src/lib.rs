@@ -1,16 +1,58 @@
-//! Standard middleware for Pulya apps, one module per middleware.
+//! Standard middleware for Pulya apps, one module and one cargo feature per middleware.
 //!
-//! - [`request_id`]: an `X-Request-Id` on every request and response.
-//! - [`serve_dir`] (feature `serve-dir`, on by default): static files from a directory, with
-//!   path-traversal protection.
+//! | module | feature | what it does |
+//! |---|---|---|
+//! | [`cors`] | `cors` | CORS: preflights, `Access-Control-*` headers |
+//! | [`request_id`] | `request-id` | an id for every request, a UUID v7 by default |
+//! | [`access_log`] | `access-log` | one `tracing` event per request, when its body ends |
+//! | [`catch_panic`] | `catch-panic` | a panic becomes a 500; a panicking stream ends cleanly |
+//! | [`timeout`] | `timeout` | a deadline for the handler, answered 503 (or 408) |
+//! | [`body_limit`] | `body-limit` | a body limit per app, group or route |
+//! | [`compression`] | `compression` (or `compression-gzip`, `-br`, `-zstd`) | gzip, brotli, zstd |
+//! | [`security_headers`] | `security-headers` | `nosniff`, frame options, referrer policy, CSP, HSTS |
+//! | [`serve_dir`] | `serve-dir` | static files from a directory |
 //!
-//! CORS, rate limiting, access logging, timeouts and compression follow, each behind a feature
-//! of its own, on the pattern of `docs/middleware.md`. This crate depends on `pulya-core`
-//! alone: [`serve_dir::ServeDir`] is an `Endpoint`, mounted with `App::route_endpoint`.
+//! [`standard()`] (feature `standard`) is the preset a production app wants: request id,
+//! access log, recovery, timeout and security headers, as one step. Every feature is on by
+//! default but `compression`, whose codecs take long to build.
+//!
+//! This crate depends on `pulya-core` alone; [`serve_dir::ServeDir`] is an `Endpoint`,
+//! mounted with `App::route_endpoint`. `docs/middleware.md` says how to write one's own.
 
+#[cfg(feature = "access-log")]
+pub mod access_log;
+#[cfg(feature = "body-limit")]
+pub mod body_limit;
+#[cfg(feature = "catch-panic")]
+pub mod catch_panic;
+#[cfg(feature = "compression-base")]
+pub mod compression;
+#[cfg(feature = "cors")]
+pub mod cors;
+#[cfg(feature = "request-id")]
 pub mod request_id;
+#[cfg(feature = "security-headers")]
+pub mod security_headers;
 #[cfg(feature = "serve-dir")]
 pub mod serve_dir;
+#[cfg(feature = "standard")]
+mod standard;
+#[cfg(feature = "timeout")]
+pub mod timeout;
+
+#[cfg(feature = "standard")]
+pub use standard::{Standard, standard};
+
+/// The request's id, as [`request_id::RequestId`] left it in the extensions, for log lines.
+#[cfg(any(feature = "access-log", feature = "catch-panic"))]
+pub(crate) fn request_id_of(req: &pulya_core::Request) -> Option<http::HeaderValue> {
+    #[cfg(feature = "request-id")]
+    if let Some(id) = req.extensions().get::<request_id::Id>() {
+        return Some(id.header_value().clone());
+    }
+    let _ = req;
+    None
+}
 
 // The middleware authors' guide, with its worked example, is compiled and run as a doctest.
 #[cfg(doctest)]

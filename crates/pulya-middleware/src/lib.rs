@@ -8,7 +8,7 @@
 //! | [`catch_panic`] | `catch-panic` | a panic becomes a 500; a panicking stream ends cleanly |
 //! | [`timeout`] | `timeout` | a deadline for the handler, answered 503 (or 408) |
 //! | [`body_limit`] | `body-limit` | a body limit per app, group or route |
-//! | [`compression`] | `compression` (or `compression-gzip`, `-br`, `-zstd`) | gzip, brotli, zstd |
+//! | `compression` | `compression` (or `compression-gzip`, `-br`, `-zstd`) | gzip, brotli, zstd |
 //! | [`security_headers`] | `security-headers` | `nosniff`, frame options, referrer policy, CSP, HSTS |
 //! | [`serve_dir`] | `serve-dir` | static files from a directory |
 //!

@@ -78,7 +78,12 @@ fn expired(status: StatusCode, duration: Duration) -> Response {
 impl Middleware for Timeout {
     fn call(&self, req: Request, next: Next) -> BoxFuture<'static, Response> {
         let this = self.clone();
-        let fut = tokio::time::timeout(self.duration, next.run(req));
-        Box::pin(async move { fut.await.unwrap_or_else(|_| this.expired()) })
+        let fut = next.run(req);
+        // The timer is made at the first poll, inside the runtime, whoever calls the app.
+        Box::pin(async move {
+            tokio::time::timeout(this.duration, fut)
+                .await
+                .unwrap_or_else(|_| this.expired())
+        })
     }
 }

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
+use tracing::subscriber::Interest;
 use tracing::{Event, Metadata, Subscriber};
 
 /// One event or span: its target and its fields, as text.
@@ -83,11 +84,54 @@ impl Subscriber for Recorder {
     fn exit(&self, _: &Id) {}
 }
 
-/// Runs `fut` to completion on a runtime of its own, with `recorder` as the subscriber.
+thread_local! {
+    static CURRENT: std::cell::RefCell<Option<Recorder>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The process-wide subscriber: hands every span and event to the recorder of the thread it
+/// happens on, and is interested only where one is set. One global subscriber that answers
+/// "sometimes", because `tracing` caches each callsite's interest for the whole process: with a
+/// scoped subscriber per test, a test running on another thread without one can leave a
+/// callsite disabled for all.
+struct ToCurrent;
+
+impl Subscriber for ToCurrent {
+    fn register_callsite(&self, _: &'static Metadata<'static>) -> Interest {
+        Interest::sometimes()
+    }
+    fn enabled(&self, _: &Metadata<'_>) -> bool {
+        CURRENT.with(|c| c.borrow().is_some())
+    }
+    fn new_span(&self, span: &Attributes<'_>) -> Id {
+        CURRENT.with(|c| match &*c.borrow() {
+            Some(recorder) => recorder.new_span(span),
+            None => Id::from_u64(u64::MAX),
+        })
+    }
+    fn record(&self, _: &Id, _: &Record<'_>) {}
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+    fn event(&self, event: &Event<'_>) {
+        CURRENT.with(|c| {
+            if let Some(recorder) = &*c.borrow() {
+                recorder.event(event);
+            }
+        });
+    }
+    fn enter(&self, _: &Id) {}
+    fn exit(&self, _: &Id) {}
+}
+
+/// Runs `fut` to completion on a single-threaded runtime of its own, recording into `recorder`
+/// what happens on this thread.
 pub fn run_recorded<F: Future>(recorder: &Recorder, fut: F) -> F::Output {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| tracing::subscriber::set_global_default(ToCurrent).unwrap());
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    tracing::subscriber::with_default(recorder.clone(), || rt.block_on(fut))
+    CURRENT.with(|c| *c.borrow_mut() = Some(recorder.clone()));
+    let out = rt.block_on(fut);
+    CURRENT.with(|c| *c.borrow_mut() = None);
+    out
 }

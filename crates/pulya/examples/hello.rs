@@ -14,7 +14,9 @@
 //!
 //! Logs go to stderr; `RUST_LOG=debug` adds a span per request. `--noop-middleware N` wraps
 //! the app in N middleware that only pass requests on, for measuring what one step of the
-//! chain costs (`benches/scripts/e2e-icount.sh`, docs/performance.md).
+//! chain costs; `--standard` puts the standard preset and CORS in front, for measuring what
+//! they cost (`benches/scripts/e2e-icount.sh`, docs/performance.md). With `--standard` each
+//! request is an access-log line on stderr; `RUST_LOG=warn` turns them off.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -92,6 +94,7 @@ struct Args {
     tls: Option<(String, String)>,
     static_dir: Option<String>,
     noop_middleware: usize,
+    standard: bool,
 }
 
 /// A middleware step that does nothing but run the rest of the chain.
@@ -112,6 +115,7 @@ fn parse_args() -> Result<Args, String> {
         tls: None,
         static_dir: None,
         noop_middleware: 0,
+        standard: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -127,6 +131,7 @@ fn parse_args() -> Result<Args, String> {
             }
             "--http1-only" => args.http1_only = true,
             "--per-core" => args.per_core = true,
+            "--standard" => args.standard = true,
             "--static" => args.static_dir = Some(value()?),
             "--tls-cert" => {
                 let cert = value()?;
@@ -147,7 +152,7 @@ fn parse_args() -> Result<Args, String> {
             "-h" | "--help" => {
                 return Err(
                     "usage: hello [--addr HOST:PORT] [--workers N] [--per-core] [--http1-only] \
-                     [--tls-cert PATH --tls-key PATH] [--static DIR] [--noop-middleware N]"
+                     [--tls-cert PATH --tls-key PATH] [--static DIR] [--noop-middleware N] [--standard]"
                         .to_owned(),
                 );
             }
@@ -217,6 +222,23 @@ fn main() -> ExitCode {
     }
     for _ in 0..args.noop_middleware {
         app = app.middleware(PassOn);
+    }
+    if args.standard {
+        #[cfg(feature = "middleware")]
+        {
+            let cors = pulya::middleware::cors::Cors::builder()
+                .allow_origins(["https://app.example"])
+                .build()
+                .expect("a valid CORS configuration");
+            app = app
+                .middleware(pulya::middleware::standard())
+                .middleware(cors);
+        }
+        #[cfg(not(feature = "middleware"))]
+        {
+            eprintln!("this build has no standard middleware: build with the `middleware` feature");
+            return ExitCode::from(2);
+        }
     }
     match server.serve(app) {
         Ok(()) => ExitCode::SUCCESS,

@@ -8,6 +8,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 
+use http::HeaderValue;
+
 use crate::extract::MatchedPath;
 
 /// Parameters kept inline before spilling to the heap; routes rarely have more.
@@ -240,6 +242,7 @@ pub struct RequestContext {
     peer_addr: Option<SocketAddr>,
     body_limit: usize,
     observer: Option<RouteObserver>,
+    request_id: Option<HeaderValue>,
 }
 
 impl RequestContext {
@@ -252,6 +255,7 @@ impl RequestContext {
             route: None,
             peer_addr: None,
             observer: None,
+            request_id: None,
         }
     }
 
@@ -348,6 +352,29 @@ impl RequestContext {
     pub fn set_peer_addr(&mut self, addr: Option<SocketAddr>) {
         self.peer_addr = addr;
     }
+
+    /// The request's id, once a middleware gave it one (pulya-middleware's `RequestId` does):
+    /// what logs, panic reports and calls to other services carry. Kept here rather than in
+    /// the request's extensions, which would cost two allocations per request.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use http::HeaderValue;
+    /// use pulya_core::{AppData, RequestContext};
+    ///
+    /// let mut cx = RequestContext::new(Arc::new(AppData::new(0)));
+    /// assert_eq!(cx.request_id(), None);
+    /// cx.set_request_id(HeaderValue::from_static("req-1"));
+    /// assert_eq!(cx.request_id().unwrap(), "req-1");
+    /// ```
+    pub fn request_id(&self) -> Option<&HeaderValue> {
+        self.request_id.as_ref()
+    }
+
+    /// Sets the request's id, for the steps after this one: see [`request_id`](Self::request_id).
+    pub fn set_request_id(&mut self, id: HeaderValue) {
+        self.request_id = Some(id);
+    }
 }
 
 impl fmt::Debug for RequestContext {
@@ -357,6 +384,7 @@ impl fmt::Debug for RequestContext {
             .field("params", &self.params)
             .field("peer_addr", &self.peer_addr)
             .field("body_limit", &self.body_limit)
+            .field("request_id", &self.request_id)
             .finish_non_exhaustive()
     }
 }

@@ -91,7 +91,7 @@ impl Entry {
             uri: req.uri().clone(),
             route,
             peer: next.context().peer_addr(),
-            request_id: crate::request_id_of(req),
+            request_id: next.context().request_id().cloned(),
         })
     }
 

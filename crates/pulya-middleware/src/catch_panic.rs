@@ -77,21 +77,37 @@ impl CatchPanic {
         res
     }
 
-    /// Runs `fut` (the rest of the chain for a request of id `id`), catching its panics.
-    pub(crate) fn guard(
+    /// Starts the rest of the chain on `req`; a panic in its synchronous part, before its
+    /// future exists, is answered too.
+    pub(crate) fn start(
         &self,
-        fut: BoxFuture<'static, Response>,
-        id: Option<HeaderValue>,
-    ) -> impl Future<Output = Response> + Send + 'static {
-        let this = self.clone();
-        let caught = CatchUnwind { fut };
-        async move {
-            match caught.await {
-                Ok(res) => guard_body(res, id),
-                Err(payload) => {
-                    log(&*payload, id.as_ref(), "a handler panicked; answering 500");
-                    this.answer()
-                }
+        req: Request,
+        next: Next,
+        id: Option<&HeaderValue>,
+    ) -> BoxFuture<'static, Response> {
+        match catch_unwind(AssertUnwindSafe(|| next.run(req))) {
+            Ok(fut) => fut,
+            Err(payload) => {
+                log(&*payload, id, "a handler panicked; answering 500");
+                Box::pin(std::future::ready(self.answer()))
+            }
+        }
+    }
+
+    /// Polls `fut`, the rest of the chain of a request of id `id`: a panic is answered 500,
+    /// a streaming body is guarded.
+    pub(crate) fn poll(
+        &self,
+        fut: &mut BoxFuture<'static, Response>,
+        id: Option<&HeaderValue>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Response> {
+        match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(res)) => Poll::Ready(guard_body(res, id.cloned())),
+            Err(payload) => {
+                log(&*payload, id, "a handler panicked; answering 500");
+                Poll::Ready(self.answer())
             }
         }
     }
@@ -109,33 +125,29 @@ fn log(payload: &(dyn Any + Send), id: Option<&HeaderValue>, what: &str) {
 
 impl Middleware for CatchPanic {
     fn call(&self, req: Request, next: Next) -> BoxFuture<'static, Response> {
-        let id = crate::request_id_of(&req);
-        // A panic in the chain's synchronous part, before its future exists, is caught too.
-        match catch_unwind(AssertUnwindSafe(|| next.run(req))) {
-            Ok(fut) => Box::pin(self.guard(fut, id)),
-            Err(payload) => {
-                log(&*payload, id.as_ref(), "a handler panicked; answering 500");
-                Box::pin(std::future::ready(self.answer()))
-            }
-        }
+        let id = next.context().request_id().cloned();
+        let fut = self.start(req, next, id.as_ref());
+        Box::pin(Caught {
+            fut,
+            id,
+            catch_panic: self.clone(),
+        })
     }
 }
 
-/// A future whose panics are returned as `Err`.
-struct CatchUnwind {
+/// The rest of the chain, its panics caught.
+struct Caught {
     fut: BoxFuture<'static, Response>,
+    id: Option<HeaderValue>,
+    catch_panic: CatchPanic,
 }
 
-impl Future for CatchUnwind {
-    type Output = Result<Response, Box<dyn Any + Send>>;
+impl Future for Caught {
+    type Output = Response;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let fut = &mut self.fut;
-        match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
-            Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(res)) => Poll::Ready(Ok(res)),
-            Err(payload) => Poll::Ready(Err(payload)),
-        }
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
+        let this = self.get_mut();
+        this.catch_panic.poll(&mut this.fut, this.id.as_ref(), cx)
     }
 }
 

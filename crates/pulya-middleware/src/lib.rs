@@ -43,17 +43,6 @@ pub mod timeout;
 #[cfg(feature = "standard")]
 pub use standard::{Standard, standard};
 
-/// The request's id, as [`request_id::RequestId`] left it in the extensions, for log lines.
-#[cfg(any(feature = "access-log", feature = "catch-panic"))]
-pub(crate) fn request_id_of(req: &pulya_core::Request) -> Option<http::HeaderValue> {
-    #[cfg(feature = "request-id")]
-    if let Some(id) = req.extensions().get::<request_id::Id>() {
-        return Some(id.header_value().clone());
-    }
-    let _ = req;
-    None
-}
-
 // The middleware authors' guide, with its worked example, is compiled and run as a doctest.
 #[cfg(doctest)]
 #[doc = include_str!("../../../docs/middleware.md")]

@@ -1,5 +1,5 @@
 //! Request ids: every request gets one (a UUID v7 unless the app makes its own), which goes on
-//! the request's headers and extensions, into the tracing span of the rest of the chain, and
+//! the request's headers and its context, into the tracing span of the rest of the chain, and
 //! onto the response.
 
 use std::fmt;
@@ -24,9 +24,10 @@ pub const MAX_INCOMING_LEN: usize = 128;
 /// - An id the client sent is kept only when [`trust_incoming`](RequestId::trust_incoming) is
 ///   on (behind a proxy that sets it) and it is well-formed: 1 to 128 visible ASCII bytes.
 ///   Otherwise it is replaced, never rejected.
-/// - The id is set on the request's header, put into its extensions as [`Id`] (which a
-///   handler can take as an extractor), recorded as the field `request_id` of a
-///   `request` span around the rest of the chain, and set on the response.
+/// - The id is set on the request's header (for tower layers and calls to other services),
+///   put into its context ([`RequestContext::request_id`], where a handler takes it as the
+///   extractor [`Id`]), recorded as the field `request_id` of a `request` span around the
+///   rest of the chain, and set on the response.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -110,8 +111,9 @@ impl RequestId {
         &self.header
     }
 
-    /// Gives `req` its id (kept or new), on its headers and extensions, and returns it.
-    pub(crate) fn assign(&self, req: &mut Request) -> HeaderValue {
+    /// Gives `req` its id (kept or new), on its headers and in the context of `next`, and
+    /// returns it.
+    pub(crate) fn assign(&self, req: &mut Request, next: &mut Next) -> HeaderValue {
         let incoming = req.headers().get(&self.header);
         let id = match incoming {
             Some(id) if self.trust_incoming && is_well_formed(id) => id.clone(),
@@ -121,38 +123,41 @@ impl RequestId {
                 id
             }
         };
-        req.extensions_mut().insert(Id(id.clone()));
+        next.context_mut().set_request_id(id.clone());
         id
     }
 }
 
-/// A fresh UUID v7, hyphenated and lower case: the Unix time in milliseconds, then 74 random
-/// bits (RFC 9562 §5.7).
+/// A fresh UUID v7, hyphenated and lower case: the Unix time in milliseconds, a 12-bit counter
+/// (RFC 9562 §6.2, method 1) and 62 random bits.
 ///
 /// The random bits come from SipHash under the thread's secret keys (std's `RandomState`,
-/// seeded by the OS once per thread) over a counter: unpredictable enough for an id, with no
-/// system call and no lock per request, where `Uuid::now_v7` takes a global lock.
+/// seeded by the OS once per thread) over the thread's counter: unpredictable enough for an
+/// id, with no system call and no lock per request, where `Uuid::now_v7` takes a global lock.
+/// The text is owned by a `Bytes` made once, so the id's clones (request, context, response,
+/// logs) share it without further allocations.
 fn uuid_v7() -> HeaderValue {
     use std::hash::BuildHasher as _;
     thread_local! {
         static RANDOM: (std::collections::hash_map::RandomState, std::cell::Cell<u64>) =
             Default::default();
     }
-    let random = RANDOM.with(|(keys, n)| {
-        n.set(n.get().wrapping_add(1));
-        let (a, b) = (keys.hash_one(n.get()), keys.hash_one(!n.get()));
+    let counter_and_random = RANDOM.with(|(keys, n)| {
+        let count = n.get().wrapping_add(1);
+        n.set(count);
         let mut bytes = [0u8; 10];
-        bytes[..8].copy_from_slice(&a.to_le_bytes());
-        bytes[8..].copy_from_slice(&b.to_le_bytes()[..2]);
+        bytes[..2].copy_from_slice(&(count as u16).to_be_bytes());
+        bytes[2..].copy_from_slice(&keys.hash_one(count).to_le_bytes());
         bytes
     });
     let millis = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64);
-    let uuid = uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid();
-    let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
-    let text = uuid.hyphenated().encode_lower(&mut buf);
-    HeaderValue::from_str(text).expect("a hyphenated UUID is a valid header value")
+    let uuid = uuid::Builder::from_unix_timestamp_millis(millis, &counter_and_random).into_uuid();
+    let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    uuid.hyphenated().encode_lower(&mut text);
+    HeaderValue::from_maybe_shared(bytes::Bytes::from_owner(text))
+        .expect("a hyphenated UUID is a valid header value")
 }
 
 /// 1 to [`MAX_INCOMING_LEN`] visible ASCII bytes.
@@ -167,8 +172,8 @@ pub(crate) fn span(id: &HeaderValue) -> tracing::Span {
 }
 
 impl Middleware for RequestId {
-    fn call(&self, mut req: Request, next: Next) -> BoxFuture<'static, Response> {
-        let id = self.assign(&mut req);
+    fn call(&self, mut req: Request, mut next: Next) -> BoxFuture<'static, Response> {
+        let id = self.assign(&mut req, &mut next);
         let header = self.header.clone();
         let span = span(&id);
         let fut = next.run(req).instrument(span);
@@ -180,7 +185,7 @@ impl Middleware for RequestId {
     }
 }
 
-/// The request's id, as [`RequestId`] set it: in the request's extensions, and an extractor.
+/// The request's id, as [`RequestId`] set it in the request's context, as an extractor.
 /// A handler that asks for it where no `RequestId` runs gets a 500 that says so.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Id(HeaderValue);
@@ -207,10 +212,10 @@ impl FromRequestParts for Id {
     type Rejection = ErrorResponse;
 
     async fn from_request_parts(
-        parts: &mut Parts,
-        _: &RequestContext,
+        _: &mut Parts,
+        cx: &RequestContext,
     ) -> Result<Self, Self::Rejection> {
-        parts.extensions.get::<Id>().cloned().ok_or_else(|| {
+        cx.request_id().cloned().map(Id).ok_or_else(|| {
             ErrorResponse::new(
                 http::StatusCode::INTERNAL_SERVER_ERROR,
                 "no request id: the RequestId middleware does not run before this handler",

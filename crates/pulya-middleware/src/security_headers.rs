@@ -169,8 +169,9 @@ impl SecurityHeaders {
 pub(crate) fn apply(encoded: &[(HeaderName, HeaderValue)], res: &mut Response) {
     let headers = res.headers_mut();
     for (name, value) in encoded {
-        if !headers.contains_key(name) {
-            headers.insert(name.clone(), value.clone());
+        // One lookup per header: a value the handler set is kept.
+        if let http::header::Entry::Vacant(slot) = headers.entry(name) {
+            slot.insert(value.clone());
         }
     }
 }

@@ -1,5 +1,8 @@
 //! A deadline for the handler: cut at the deadline with `503 Service Unavailable` (or `408`).
 
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use http::StatusCode;
@@ -12,6 +15,9 @@ use pulya_core::{BoxFuture, ErrorResponse, IntoResponse, Middleware, Next, Reque
 /// The deadline covers the handler and its reading of the request body, not the sending of a
 /// streaming response body once the handler has returned it. At several levels (app, group,
 /// route) every deadline applies, so the shortest wins.
+///
+/// The clock starts when the rest of the chain first waits: what it does before, synchronously,
+/// could not be cut anyway, and a request answered at once never touches the timer.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -77,13 +83,44 @@ fn expired(status: StatusCode, duration: Duration) -> Response {
 
 impl Middleware for Timeout {
     fn call(&self, req: Request, next: Next) -> BoxFuture<'static, Response> {
-        let this = self.clone();
-        let fut = next.run(req);
-        // The timer is made at the first poll, inside the runtime, whoever calls the app.
-        Box::pin(async move {
-            tokio::time::timeout(this.duration, fut)
-                .await
-                .unwrap_or_else(|_| this.expired())
+        Box::pin(WithDeadline {
+            fut: next.run(req),
+            deadline: Deadline::default(),
+            timeout: self.clone(),
         })
+    }
+}
+
+/// The deadline of one request: a timer made at the first wait of what it guards.
+#[derive(Default)]
+pub(crate) struct Deadline(Option<Pin<Box<tokio::time::Sleep>>>);
+
+impl Deadline {
+    /// Whether `duration` has passed since the first call; until then, wakes `cx` when it has.
+    pub(crate) fn poll_expired(&mut self, duration: Duration, cx: &mut Context<'_>) -> Poll<()> {
+        self.0
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(duration)))
+            .as_mut()
+            .poll(cx)
+    }
+}
+
+/// The rest of the chain, cut at its deadline.
+struct WithDeadline {
+    fut: BoxFuture<'static, Response>,
+    deadline: Deadline,
+    timeout: Timeout,
+}
+
+impl Future for WithDeadline {
+    type Output = Response;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
+        let this = self.get_mut();
+        if let Poll::Ready(res) = this.fut.as_mut().poll(cx) {
+            return Poll::Ready(res);
+        }
+        ready!(this.deadline.poll_expired(this.timeout.duration, cx));
+        Poll::Ready(this.timeout.expired())
     }
 }

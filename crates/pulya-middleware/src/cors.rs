@@ -7,7 +7,10 @@
 //! routing answers an `OPTIONS` those routes lack with 405 first.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use http::header::{self, HeaderName, HeaderValue};
@@ -516,13 +519,29 @@ impl Middleware for Cors {
             return Box::pin(std::future::ready(res));
         }
         let origin = self.0.allowed_origin(&req).cloned();
-        let config = Arc::clone(&self.0);
-        let fut = next.run(req);
-        Box::pin(async move {
-            let mut res = fut.await;
-            config.decorate(&mut res, origin.as_ref());
-            res
+        Box::pin(Decorated {
+            fut: next.run(req),
+            origin,
+            config: Arc::clone(&self.0),
         })
+    }
+}
+
+/// An actual request's response, to get its CORS headers.
+struct Decorated {
+    fut: BoxFuture<'static, Response>,
+    origin: Option<HeaderValue>,
+    config: Arc<Config>,
+}
+
+impl Future for Decorated {
+    type Output = Response;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
+        let this = self.get_mut();
+        let mut res = ready!(this.fut.as_mut().poll(cx));
+        this.config.decorate(&mut res, this.origin.as_ref());
+        Poll::Ready(res)
     }
 }
 

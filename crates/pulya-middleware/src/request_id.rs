@@ -114,10 +114,17 @@ impl RequestId {
     /// Gives `req` its id (kept or new), on its headers and in the context of `next`, and
     /// returns it.
     pub(crate) fn assign(&self, req: &mut Request, next: &mut Next) -> HeaderValue {
-        let incoming = req.headers().get(&self.header);
-        let id = match incoming {
-            Some(id) if self.trust_incoming && is_well_formed(id) => id.clone(),
-            _ => {
+        // An untrusted incoming id is not even looked at: the insert below replaces it.
+        let kept = if self.trust_incoming {
+            req.headers()
+                .get(&self.header)
+                .filter(|id| is_well_formed(id))
+        } else {
+            None
+        };
+        let id = match kept {
+            Some(id) => id.clone(),
+            None => {
                 let id = self.make.as_ref().map_or_else(uuid_v7, |make| make());
                 req.headers_mut().insert(self.header.clone(), id.clone());
                 id

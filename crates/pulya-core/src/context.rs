@@ -1,5 +1,5 @@
 //! What the app knows about a request beyond the request itself: the matched route, its
-//! parameters, the peer's address and the app's shared data.
+//! parameters, the peer's address, the request's id and body limit, and the app's shared data.
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;

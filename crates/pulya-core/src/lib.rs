@@ -11,7 +11,7 @@
 //!   [`FromRequest`](extract::FromRequest), and the rejection of the built-in extractors.
 //! - [`middleware`]: [`Middleware`], [`Next`] and the [`Endpoint`] a chain ends in.
 //! - [`RequestContext`]: the facts about a request beyond the request itself (matched route,
-//!   parameters, peer address) and the app's [`AppData`].
+//!   parameters, peer address, request id, body limit) and the app's [`AppData`].
 //!
 //! ```
 //! use pulya_core::{BoxFuture, Middleware, Next, Request, Response};

@@ -177,21 +177,18 @@ impl Next {
     }
 
     /// Runs the rest of the chain on `req`.
-    pub fn run(self, req: Request) -> BoxFuture<'static, Response> {
-        let Next { chain, index, cx } = self;
-        match chain.middleware.get(index) {
+    pub fn run(mut self, req: Request) -> BoxFuture<'static, Response> {
+        match self.chain.middleware.get(self.index) {
             Some(middleware) => {
                 let middleware = Arc::clone(middleware);
-                middleware.call(
-                    req,
-                    Next {
-                        chain,
-                        index: index + 1,
-                        cx,
-                    },
-                )
+                // `self` goes on as the rest after this step, moved whole rather than rebuilt.
+                self.index += 1;
+                middleware.call(req, self)
             }
-            None => chain.endpoint.call(req, cx),
+            None => {
+                let Next { chain, cx, .. } = self;
+                chain.endpoint.call(req, cx)
+            }
         }
     }
 }

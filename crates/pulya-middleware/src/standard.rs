@@ -107,7 +107,9 @@ impl Middleware for Standard {
             None
         };
         let span = request_id::span(&id);
-        let fut = span.in_scope(|| config.catch_panic.start(req, next, Some(&id)));
+        let entered = span.enter();
+        let fut = config.catch_panic.start(req, next, Some(&id));
+        drop(entered);
         Box::pin(StandardFuture {
             fut,
             deadline: Deadline::default(),

@@ -18,7 +18,8 @@ const USAGE: &str = "usage: cargo xtask bench-compare (--save NAME | --baseline=
   --baseline=NAME      run them and compare with baseline NAME
   --threshold PCT      instruction-count regression that fails (default 2)
   --wall-threshold PCT wall-time regression that fails (default 10)
-  --only SUITE         routing, hot_paths (gungraun), headers, responses or app (default: all)
+  --only SUITE         routing, hot_paths (gungraun), headers, responses, app or middleware
+                       (default: all)
   --no-wall            skip the criterion suites (instruction counts only)
   --features LIST      cargo features for the benchmark builds (e.g. pulya-routing/slow-lookup)";
 
@@ -83,9 +84,18 @@ fn parse(args: &[String]) -> Result<Options, String> {
         return Err("give exactly one of --save NAME and --baseline=NAME".to_owned());
     }
     if let Some(only) = &o.only {
-        if !["routing", "hot_paths", "headers", "responses", "app"].contains(&only.as_str()) {
+        if ![
+            "routing",
+            "hot_paths",
+            "headers",
+            "responses",
+            "app",
+            "middleware",
+        ]
+        .contains(&only.as_str())
+        {
             return Err(format!(
-                "unknown suite `{only}`: routing, hot_paths, headers, responses or app"
+                "unknown suite `{only}`: routing, hot_paths, headers, responses, app or middleware"
             ));
         }
     }
@@ -230,7 +240,7 @@ fn measure(root: &Path, options: &Options) -> Result<Figures, String> {
         }
     }
     if options.wall {
-        for suite in ["routing", "headers", "responses", "app"] {
+        for suite in ["routing", "headers", "responses", "app", "middleware"] {
             if !wants(options, suite) {
                 continue;
             }

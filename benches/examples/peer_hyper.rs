@@ -4,7 +4,8 @@
 //!
 //! `cargo run --release -p pulya-benches --example peer_hyper -- --addr 127.0.0.1:3001 --workers 1`
 //! (`--tls-cert PATH --tls-key PATH`: HTTPS through tokio-rustls with ring and ALPN `h2`,
-//! `http/1.1`, as Pulya's server has it, for `benches/scripts/tls-wrk.sh`)
+//! `http/1.1`, as Pulya's server has it, for `benches/scripts/tls-wrk.sh`; `--pipeline-flush`:
+//! hyper's `http1::Builder::pipeline_flush(true)`, for `benches/scripts/pipelined-wrk.sh`)
 
 use std::convert::Infallible;
 
@@ -61,7 +62,10 @@ fn main() {
         let listener = tokio::net::TcpListener::bind(&addr)
             .await
             .expect("the address is free");
-        let builder = auto::Builder::new(TokioExecutor::new());
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        if std::env::args().any(|a| a == "--pipeline-flush") {
+            builder.http1().pipeline_flush(true);
+        }
         let shutdown = tokio::signal::ctrl_c();
         tokio::pin!(shutdown);
         loop {

@@ -42,6 +42,11 @@ pub use pulya_server::ws;
 #[cfg(feature = "server")]
 pub use pulya_server::{ServeError, Server};
 
+/// With the feature `mimalloc`, the program's allocator is mimalloc.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub use pulya_core as core;
 pub use pulya_di as di;
 pub use pulya_headers as headers;

@@ -8,11 +8,12 @@
 //!
 //! Baselines are JSON files under `target/bench-compare/`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-const USAGE: &str = "usage: cargo xtask bench-compare (--save NAME | --baseline=NAME) [options]
+pub(crate) const USAGE: &str =
+    "usage: cargo xtask bench-compare (--save NAME | --baseline=NAME) [options]
 
   --save NAME          run the benchmarks and save their figures as baseline NAME
   --baseline=NAME      run them and compare with baseline NAME
@@ -22,6 +23,9 @@ const USAGE: &str = "usage: cargo xtask bench-compare (--save NAME | --baseline=
                        (default: all)
   --no-wall            skip the criterion suites (instruction counts only)
   --features LIST      cargo features for the benchmark builds (e.g. pulya-routing/slow-lookup)";
+
+/// The criterion suites (`benches/benches/<suite>.rs`) whose medians are compared.
+const WALL_SUITES: [&str; 5] = ["routing", "headers", "responses", "app", "middleware"];
 
 /// The route-lookup cases whose instructions are counted: router, set, extra flag.
 const ROUTE_CASES: [(&str, &str, &str); 6] = [
@@ -106,8 +110,14 @@ fn number(s: &str) -> Result<f64, String> {
     s.parse().map_err(|_| format!("`{s}` is not a number"))
 }
 
-/// Figures by name: `icount/...` (instructions) and `wall/...` (nanoseconds).
+/// Figures by name: `icount/<suite>/...` (instructions) and `wall/<suite>/...` (nanoseconds).
 type Figures = BTreeMap<String, f64>;
+
+/// The usage of `cargo xtask perf-gate`.
+pub(crate) const PERF_GATE_USAGE: &str = "usage: cargo xtask perf-gate [--update]
+
+  the route-lookup instruction counts against benches/baseline/perf-gate.json; more than 3 %
+  more anywhere fails. --update rewrites the baseline (commit it on its own).";
 
 pub(crate) fn run(args: &[String]) -> ExitCode {
     if args.iter().any(|a| a == "--help" || a == "-h") {
@@ -122,6 +132,18 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
         }
     };
     let root = workspace_root();
+    let dir = target_dir(&root).join("bench-compare");
+    // The baseline is read first: a missing or empty one is reported before minutes of measuring.
+    let before = match &options.baseline {
+        Some(name) => match read_figures(&dir.join(format!("{name}.json"))) {
+            Ok(before) => Some(before),
+            Err(err) => {
+                eprintln!("error: cannot use baseline `{name}`: {err}");
+                return ExitCode::FAILURE;
+            }
+        },
+        None => None,
+    };
     let figures = match measure(&root, &options) {
         Ok(figures) => figures,
         Err(msg) => {
@@ -129,7 +151,6 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let dir = root.join("target/bench-compare");
     if let Some(name) = &options.save {
         let path = dir.join(format!("{name}.json"));
         if let Err(err) = write_figures(&path, &figures) {
@@ -143,22 +164,20 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
         );
         return ExitCode::SUCCESS;
     }
-    let name = options.baseline.as_deref().unwrap_or_default();
-    let path = dir.join(format!("{name}.json"));
-    let before = match read_figures(&path) {
-        Ok(before) => before,
-        Err(err) => {
-            eprintln!("error: cannot read baseline `{name}`: {err}");
-            return ExitCode::FAILURE;
-        }
-    };
+    let before = before.expect("either --save or --baseline");
     compare(&before, &figures, &options)
 }
 
+/// A baseline: a JSON map of figures by name, at least one.
 fn read_figures(path: &Path) -> Result<Figures, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("{} is not a baseline: {e}", path.display()))
+    let figures: Figures = serde_json::from_str(&text)
+        .map_err(|e| format!("{} is not a baseline: {e}", path.display()))?;
+    if figures.is_empty() {
+        return Err(format!("{} holds no figures", path.display()));
+    }
+    Ok(figures)
 }
 
 fn write_figures(path: &Path, figures: &Figures) -> Result<(), String> {
@@ -240,11 +259,11 @@ fn measure(root: &Path, options: &Options) -> Result<Figures, String> {
         }
     }
     if options.wall {
-        for suite in ["routing", "headers", "responses", "app", "middleware"] {
+        for suite in WALL_SUITES {
             if !wants(options, suite) {
                 continue;
             }
-            let criterion_dir = root.join("target/criterion");
+            let criterion_dir = target_dir(root).join("criterion");
             let _ = std::fs::remove_dir_all(&criterion_dir);
             cargo(
                 root,
@@ -264,7 +283,7 @@ fn measure(root: &Path, options: &Options) -> Result<Figures, String> {
                 features,
             )?;
             for (name, median) in criterion_medians(&criterion_dir)? {
-                figures.insert(format!("wall/{name}"), median);
+                figures.insert(format!("wall/{suite}/{name}"), median);
             }
         }
     }
@@ -275,10 +294,7 @@ fn measure(root: &Path, options: &Options) -> Result<Figures, String> {
 /// (`icount::hot_paths::json_encode sonic_rs_small:(…)`), then `Instructions: N|…`.
 fn gungraun_counts(root: &Path, features: Option<&str>) -> Result<Vec<(String, f64)>, String> {
     which("valgrind", "apt-get install -y valgrind")?;
-    which(
-        "gungraun-runner",
-        "cargo install --locked --version 0.18.2 gungraun-runner",
-    )?;
+    install_gungraun_runner()?;
     let mut cmd = Command::new(env!("CARGO"));
     cmd.current_dir(root)
         .args(["bench", "-q", "-p", "pulya-benches", "--bench", "icount"]);
@@ -327,6 +343,34 @@ fn parse_gungraun(report: &str) -> Vec<(String, f64)> {
         }
     }
     counts
+}
+
+/// The version of gungraun's runner that matches the `gungraun` crate in benches/Cargo.toml.
+pub(crate) const GUNGRAUN_RUNNER: &str = "0.18.2";
+
+/// Installs gungraun's runner with `cargo install --locked` when it is not on the `PATH`.
+pub(crate) fn install_gungraun_runner() -> Result<(), String> {
+    if which("gungraun-runner", "").is_ok() {
+        return Ok(());
+    }
+    eprintln!("+ cargo install --locked --version {GUNGRAUN_RUNNER} gungraun-runner");
+    let status = Command::new(env!("CARGO"))
+        .args([
+            "install",
+            "--locked",
+            "--version",
+            GUNGRAUN_RUNNER,
+            "gungraun-runner",
+        ])
+        .status()
+        .map_err(|e| format!("cannot run cargo install: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "installing gungraun-runner {GUNGRAUN_RUNNER} failed ({status})"
+        ))
+    }
 }
 
 fn which(tool: &str, install: &str) -> Result<(), String> {
@@ -409,7 +453,58 @@ fn criterion_medians(dir: &Path) -> Result<Vec<(String, f64)>, String> {
     Ok(out)
 }
 
+/// The suites a run of `options` measures, as the first two segments of their figures' names
+/// (`icount/routing`, `wall/app`).
+fn suites_measured(options: &Options) -> BTreeSet<String> {
+    let mut suites = BTreeSet::new();
+    for suite in ["routing", "hot_paths"] {
+        if wants(options, suite) {
+            suites.insert(format!("icount/{suite}"));
+        }
+    }
+    if options.wall {
+        for suite in WALL_SUITES {
+            if wants(options, suite) {
+                suites.insert(format!("wall/{suite}"));
+            }
+        }
+    }
+    suites
+}
+
+/// `icount/routing/pulya/static` → `icount/routing`.
+fn suite_of(name: &str) -> &str {
+    match name.match_indices('/').nth(1) {
+        Some((i, _)) => &name[..i],
+        None => name,
+    }
+}
+
 fn compare(before: &Figures, after: &Figures, options: &Options) -> ExitCode {
+    let (report, failed) = report(before, after, options, &suites_measured(options));
+    print!("{report}");
+    if failed {
+        eprintln!(
+            "\nregression past the threshold, or a benchmark missing (instructions {} %, wall time {} %)",
+            options.threshold, options.wall_threshold
+        );
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// The markdown tables of `after` against `before`, and whether anything fails: a change past
+/// its threshold, or a benchmark of a suite that ran (`measured`) that is in the baseline and
+/// not in this run.
+fn report(
+    before: &Figures,
+    after: &Figures,
+    options: &Options,
+    measured: &BTreeSet<String>,
+) -> (String, bool) {
+    use std::fmt::Write as _;
+    let mut out = String::new();
     let mut failed = false;
     for (kind, title, threshold) in [
         (
@@ -423,44 +518,53 @@ fn compare(before: &Figures, after: &Figures, options: &Options) -> ExitCode {
             options.wall_threshold,
         ),
     ] {
-        let rows: Vec<_> = after.iter().filter(|(k, _)| k.starts_with(kind)).collect();
-        if rows.is_empty() {
+        let names: BTreeSet<&String> = after
+            .keys()
+            .chain(
+                before
+                    .keys()
+                    .filter(|name| measured.contains(suite_of(name))),
+            )
+            .filter(|name| name.starts_with(kind))
+            .collect();
+        if names.is_empty() {
             continue;
         }
-        println!(
-            "\n### {title}\n\n| benchmark | before | after | change | verdict |\n|---|---|---|---|---|"
+        let _ = write!(
+            out,
+            "\n### {title}\n\n| benchmark | before | after | change | verdict |\n|---|---|---|---|---|\n"
         );
-        for (name, now) in rows {
+        for name in names {
             let short = name.trim_start_matches(kind);
-            let Some(was) = before.get(name) else {
-                println!("| {short} | — | {} | — | new |", show(kind, *now));
-                continue;
+            let row = match (before.get(name), after.get(name)) {
+                (None, Some(now)) => format!("| {short} | — | {} | — | new |", show(kind, *now)),
+                (Some(was), None) => {
+                    failed = true;
+                    format!("| {short} | {} | — | — | **missing** |", show(kind, *was))
+                }
+                (Some(was), Some(now)) => {
+                    let change = (now - was) / was * 100.0;
+                    let verdict = if change > threshold {
+                        failed = true;
+                        "**regression**"
+                    } else if change < -threshold {
+                        "improvement"
+                    } else {
+                        "unchanged"
+                    };
+                    format!(
+                        "| {short} | {} | {} | {change:+.2} % | {verdict} |",
+                        show(kind, *was),
+                        show(kind, *now)
+                    )
+                }
+                (None, None) => unreachable!("every name comes from one of the two"),
             };
-            let change = (now - was) / was * 100.0;
-            let verdict = if change > threshold {
-                failed = true;
-                "**regression**"
-            } else if change < -threshold {
-                "improvement"
-            } else {
-                "unchanged"
-            };
-            println!(
-                "| {short} | {} | {} | {change:+.2} % | {verdict} |",
-                show(kind, *was),
-                show(kind, *now)
-            );
+            out.push_str(&row);
+            out.push('\n');
         }
     }
-    if failed {
-        eprintln!(
-            "\nregression past the threshold (instructions {} %, wall time {} %)",
-            options.threshold, options.wall_threshold
-        );
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    }
+    (out, failed)
 }
 
 fn show(kind: &str, value: f64) -> String {
@@ -479,7 +583,7 @@ pub(crate) fn perf_gate(args: &[String]) -> ExitCode {
         [] => false,
         [flag] if flag == "--update" => true,
         _ => {
-            eprintln!("usage: cargo xtask perf-gate [--update]");
+            eprintln!("{PERF_GATE_USAGE}");
             return ExitCode::from(2);
         }
     };
@@ -493,6 +597,18 @@ pub(crate) fn perf_gate(args: &[String]) -> ExitCode {
         wall: false,
         features: None,
     };
+    let path = root.join("benches/baseline/perf-gate.json");
+    let before = if update {
+        None
+    } else {
+        match read_figures(&path) {
+            Ok(before) => Some(before),
+            Err(err) => {
+                eprintln!("error: {err}");
+                return ExitCode::FAILURE;
+            }
+        }
+    };
     let figures = match measure(&root, &options) {
         Ok(figures) => figures,
         Err(msg) => {
@@ -500,9 +616,9 @@ pub(crate) fn perf_gate(args: &[String]) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let path = root.join("benches/baseline/perf-gate.json");
-    if update {
-        return match write_figures(&path, &figures) {
+    match before {
+        Some(before) => compare(&before, &figures, &options),
+        None => match write_figures(&path, &figures) {
             Ok(()) => {
                 println!("wrote {}", path.display());
                 ExitCode::SUCCESS
@@ -511,21 +627,101 @@ pub(crate) fn perf_gate(args: &[String]) -> ExitCode {
                 eprintln!("error: {err}");
                 ExitCode::FAILURE
             }
-        };
+        },
     }
-    let before = match read_figures(&path) {
-        Ok(before) => before,
-        Err(err) => {
-            eprintln!("error: {err}");
-            return ExitCode::FAILURE;
-        }
-    };
-    compare(&before, &figures, &options)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::parse_gungraun;
+    use super::{Figures, Options, parse, parse_gungraun, read_figures, report, suites_measured};
+
+    fn figures(rows: &[(&str, f64)]) -> Figures {
+        rows.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect()
+    }
+
+    fn options(args: &[&str]) -> Options {
+        let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+        parse(&args).unwrap()
+    }
+
+    #[test]
+    fn a_benchmark_gone_from_a_suite_that_ran_is_missing_and_fails() {
+        let before = figures(&[
+            ("icount/routing/pulya/static", 199.0),
+            ("icount/routing/pulya/github+params", 721.0),
+            ("wall/app/app/request/plaintext", 480.0),
+        ]);
+        let after = figures(&[("icount/routing/pulya/static", 199.0)]);
+        let options = options(&["--baseline=b", "--only", "routing", "--no-wall"]);
+        let (table, failed) = report(&before, &after, &options, &suites_measured(&options));
+        assert!(failed);
+        assert!(table.contains("| routing/pulya/github+params | 721 | — | — | **missing** |"));
+        // The wall suite did not run: its figure is neither missing nor shown.
+        assert!(!table.contains("plaintext"), "{table}");
+    }
+
+    #[test]
+    fn new_unchanged_regressed_and_improved_rows() {
+        let before = figures(&[
+            ("icount/hot_paths/a", 100.0),
+            ("icount/hot_paths/b", 100.0),
+            ("icount/hot_paths/c", 100.0),
+        ]);
+        let after = figures(&[
+            ("icount/hot_paths/a", 100.5),
+            ("icount/hot_paths/b", 90.0),
+            ("icount/hot_paths/c", 103.0),
+            ("icount/hot_paths/d", 5.0),
+        ]);
+        let options = options(&["--baseline=b", "--no-wall"]);
+        let (table, failed) = report(&before, &after, &options, &suites_measured(&options));
+        assert!(failed, "c is 3 % over a threshold of 2 %");
+        assert!(
+            table.contains("| hot_paths/a | 100 | 100 | +0.50 % | unchanged |"),
+            "{table}"
+        );
+        assert!(table.contains("| hot_paths/b | 100 | 90 | -10.00 % | improvement |"));
+        assert!(table.contains("| hot_paths/c | 100 | 103 | +3.00 % | **regression** |"));
+        assert!(table.contains("| hot_paths/d | — | 5 | — | new |"));
+
+        let (_, failed) = report(
+            &before,
+            &figures(&[
+                ("icount/hot_paths/a", 100.0),
+                ("icount/hot_paths/b", 100.0),
+                ("icount/hot_paths/c", 100.0),
+            ]),
+            &options,
+            &suites_measured(&options),
+        );
+        assert!(!failed);
+    }
+
+    #[test]
+    fn a_baseline_without_figures_is_refused() {
+        let dir = std::env::temp_dir().join(format!("bench-compare-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let empty = dir.join("empty.json");
+        std::fs::write(&empty, "{}\n").unwrap();
+        assert!(
+            read_figures(&empty)
+                .unwrap_err()
+                .contains("holds no figures")
+        );
+        let garbled = dir.join("garbled.json");
+        std::fs::write(&garbled, "[1, 2]").unwrap();
+        assert!(
+            read_figures(&garbled)
+                .unwrap_err()
+                .contains("is not a baseline")
+        );
+        assert!(
+            read_figures(&dir.join("absent.json"))
+                .unwrap_err()
+                .contains("cannot read")
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn reads_gungraun_reports() {

@@ -12,7 +12,7 @@ mod reliability;
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  ci              run what .ci/run runs: fmt check, clippy with warnings denied, the workspace tests, docs
+  ci              run .ci/run: fmt check, clippy with warnings denied, the tests, docs, the perf gate
   bench-compare   run the benchmarks, save or compare a baseline (--help for its options)
   perf-gate       instruction counts against benches/baseline/ (3 % fails); --update rewrites it
   peers           the example next to raw hyper, axum and actix-web: instructions, allocations, wrk
@@ -20,8 +20,36 @@ commands:
   fuzz            every cargo-fuzz target for --secs N each (default 60): executions and findings
   soak            wrk, 256 connections, against the example for --secs N (default 60): errors, p99, RSS";
 
+const CI_USAGE: &str = "usage: cargo xtask ci
+
+  runs .ci/run, what CI runs: cargo fmt --check, clippy with warnings denied, the tests (also
+  with the optional features), the docs and the instruction-count gate";
+
+/// The usage of each command, for `cargo xtask <command> --help`.
+fn usage(command: &str) -> Option<&'static str> {
+    Some(match command {
+        "ci" => CI_USAGE,
+        "bench-compare" => bench_compare::USAGE,
+        "perf-gate" => bench_compare::PERF_GATE_USAGE,
+        "peers" => peers::USAGE,
+        "profile" => profile::USAGE,
+        "fuzz" => reliability::FUZZ_USAGE,
+        "soak" => reliability::SOAK_USAGE,
+        _ => return None,
+    })
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let (Some(command), true) = (
+        args.first(),
+        args.iter().skip(1).any(|a| a == "--help" || a == "-h"),
+    ) {
+        if let Some(usage) = usage(command) {
+            println!("{usage}");
+            return ExitCode::SUCCESS;
+        }
+    }
     match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("bench-compare") => bench_compare::run(&args[1..]),
@@ -41,38 +69,19 @@ fn main() -> ExitCode {
     }
 }
 
+/// Runs `.ci/run`, so that the local check and CI's are one script.
 fn ci() -> ExitCode {
-    let steps: [&[&str]; 4] = [
-        &["fmt", "--all", "--check"],
-        &[
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ],
-        &["test", "--workspace"],
-        &["doc", "--workspace", "--no-deps"],
-    ];
-    for step in steps {
-        eprintln!("+ cargo {}", step.join(" "));
-        let mut cmd = Command::new(env!("CARGO"));
-        if step[0] == "doc" {
-            // Broken links and bad examples fail, as in .ci/run.
-            cmd.env("RUSTDOCFLAGS", "-D warnings");
+    let script = bench_compare::workspace_root().join(".ci/run");
+    eprintln!("+ {}", script.display());
+    match Command::new(&script).status() {
+        Ok(status) if status.success() => ExitCode::SUCCESS,
+        Ok(status) => {
+            eprintln!("{} failed ({status})", script.display());
+            ExitCode::FAILURE
         }
-        match cmd.args(step).status() {
-            Ok(status) if status.success() => {}
-            Ok(status) => {
-                eprintln!("`cargo {}` failed ({status})", step.join(" "));
-                return ExitCode::FAILURE;
-            }
-            Err(err) => {
-                eprintln!("could not run cargo: {err}");
-                return ExitCode::FAILURE;
-            }
+        Err(err) => {
+            eprintln!("could not run {}: {err}", script.display());
+            ExitCode::FAILURE
         }
     }
-    ExitCode::SUCCESS
 }

@@ -16,7 +16,7 @@ use crate::bench_compare::workspace_root;
 use crate::process::{free_addr, need, stop, wait_listening};
 use crate::reliability::{fail, parse_wrk};
 
-const USAGE: &str = "usage: cargo xtask peers [--rounds N] [--secs S] [--no-wrk]
+pub(crate) const USAGE: &str = "usage: cargo xtask peers [--rounds N] [--secs S] [--no-wrk]
 
   --rounds N   wrk rounds per server and endpoint, interleaved (default 5)
   --secs S     seconds per wrk round (default 5)

@@ -12,7 +12,7 @@ use crate::bench_compare::workspace_root;
 use crate::process::present;
 use crate::reliability::fail;
 
-const USAGE: &str = "usage: cargo xtask profile <filter>
+pub(crate) const USAGE: &str = "usage: cargo xtask profile <filter>
 
   <filter>  a gungraun wildcard over FILE::GROUP::FUNCTION::ID, e.g. '*json_encode*' or
             'icount::hot_paths::request_in_process::*'; `cargo bench -p pulya-benches --bench
@@ -26,11 +26,8 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
     if !present("valgrind", "--version") {
         return fail("valgrind is missing; install it with `apt-get install -y valgrind`");
     }
-    if !present("gungraun-runner", "--version") {
-        return fail(
-            "gungraun-runner is missing; install it with \
-             `cargo install --locked --version 0.18.2 gungraun-runner`",
-        );
+    if let Err(err) = crate::bench_compare::install_gungraun_runner() {
+        return fail(&err);
     }
     let root = workspace_root();
     let started = std::time::SystemTime::now();

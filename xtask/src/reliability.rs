@@ -10,6 +10,17 @@ use crate::process::{free_addr, need, present, stop, wait_listening};
 const FUZZ_TARGETS: [&str; 3] = ["router", "headers", "extract"];
 
 /// `--secs N` from `args`, else `default`.
+/// The usage of `cargo xtask fuzz`.
+pub(crate) const FUZZ_USAGE: &str = "usage: cargo xtask fuzz [--secs N]
+
+  every cargo-fuzz target for N seconds each (default 60): executions and findings, as a table";
+
+/// The usage of `cargo xtask soak`.
+pub(crate) const SOAK_USAGE: &str = "usage: cargo xtask soak [--secs N]
+
+  wrk with 256 connections against the example server for N seconds (default 60): requests,
+  errors, p99 latency and the server's resident memory";
+
 fn secs(args: &[String], default: u64) -> Result<u64, String> {
     match args {
         [] => Ok(default),

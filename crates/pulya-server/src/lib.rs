@@ -7,6 +7,9 @@
 //!   and size and on open connections: see [`Server`] for each default.
 //! - Graceful shutdown on SIGINT/SIGTERM or a future of yours: stop accepting, let in-flight
 //!   requests finish within a timeout, then return.
+//! - The answers to pipelined HTTP/1.1 requests go out together, in one system call per poll
+//!   of the connection rather than one each, with the write buffer bounded (64 KiB), so a client
+//!   that does not read stalls its connection instead of growing the server's memory.
 //! - Every response carries `Server: pulya` and hyper's `Date` (formatted once a second).
 //! - With a `tracing` subscriber listening at DEBUG, one span per request with method, path,
 //!   status and latency; with none, the span costs a cached check and nothing is formatted.
@@ -21,6 +24,7 @@
 //! }
 //! ```
 
+mod coalesce;
 mod error;
 mod idle;
 mod server;

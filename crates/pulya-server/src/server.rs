@@ -16,6 +16,7 @@ use pulya_app::{App, AppService};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
+use crate::coalesce::coalesce;
 use crate::error::ServeError;
 use crate::idle::Activity;
 use crate::service::{Connection, Serving, handle};
@@ -569,10 +570,11 @@ impl Settings {
                 hyper::service::service_fn(move |req| handle(Arc::clone(&connection), req));
             let task = match &tls {
                 None => {
-                    let conn = graceful.watch(
-                        serve_connection(&builder, TokioIo::new(stream), hyper_service)
-                            .into_owned(),
-                    );
+                    // The answers to pipelined requests go out together (`coalesce.rs`).
+                    let (io, flusher) = coalesce(stream);
+                    let conn = flusher.after_each_poll(graceful.watch(
+                        serve_connection(&builder, TokioIo::new(io), hyper_service).into_owned(),
+                    ));
                     tokio::spawn(async move {
                         log_end(conn.await);
                         drop(permit);

@@ -29,6 +29,9 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 /// socket directly.
 pub(crate) const LIMIT: usize = 64 * 1024;
 
+/// The most buffer capacity an emptied buffer keeps; a pipelined batch of small answers fits.
+const KEEP: usize = 8 * 1024;
+
 /// The connection's socket as hyper sees it.
 pub(crate) struct CoalescedIo {
     read: OwnedReadHalf,
@@ -96,6 +99,11 @@ impl Shared {
             }
         }
         self.pending.store(false, Ordering::Release);
+        if gathered.capacity() > KEEP {
+            // A large burst (a streamed body's chunks) does not stay allocated on an idle
+            // connection.
+            *gathered = Vec::new();
+        }
         Poll::Ready(Ok(()))
     }
 
@@ -206,6 +214,9 @@ impl Drop for CoalescedIo {
     fn drop(&mut self) {
         // A socket dropped without a flush still sends what it was given, as a plain one
         // would have: as much as the socket takes now.
+        if !self.shared.pending.load(Ordering::Acquire) {
+            return;
+        }
         let mut gathered = self.shared.lock();
         while let Ok(n @ 1..) = self.shared.socket().try_write(&gathered) {
             gathered.drain(..n);

@@ -2,7 +2,8 @@
 //! other, on `connections` keep-alive HTTP/1.1 connections (round robin), each response read
 //! whole (by its `Content-Length`) before the next request is sent.
 //!
-//! `load <addr> <path> <n> [connections]`
+//! `load <addr> <path> <n> [connections]`; every answer must have the status in `LOAD_STATUS`
+//! (default 200), so that a 404 path can be measured too.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -15,6 +16,10 @@ fn main() {
     };
     let n: usize = n.parse().expect("n is a number");
     let connections: usize = rest.first().map_or(1, |c| c.parse().expect("a number"));
+    let expected = format!(
+        "HTTP/1.1 {}",
+        std::env::var("LOAD_STATUS").unwrap_or_else(|_| "200".to_owned())
+    );
     let request = format!(
         "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: pulya-load\r\nAccept: */*\r\n\r\n"
     );
@@ -44,7 +49,7 @@ fn main() {
                 length = v.trim().parse().expect("a length");
             }
         }
-        assert!(status.starts_with("HTTP/1.1 200"), "request {i}: {status}");
+        assert!(status.starts_with(&expected), "request {i}: {status}");
         let mut body = vec![0; length];
         conn.read_exact(&mut body).expect("body");
     }

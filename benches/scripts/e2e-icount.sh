@@ -8,6 +8,7 @@
 #   HELLO_ARGS="--noop-middleware 5" benches/scripts/e2e-icount.sh   (extra arguments for Pulya's
 #                                                                     server; the peer gets none)
 #   HELLO_FEATURES=ws benches/scripts/e2e-icount.sh                  (Pulya's example built with features)
+#   LOAD_STATUS=404 benches/scripts/e2e-icount.sh /missing            (answers expected with another status)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 target=${CARGO_TARGET_DIR:-target}

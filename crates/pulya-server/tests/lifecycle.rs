@@ -14,13 +14,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 mod common;
-use common::{GUARD, closed_by_server, start};
-
-async fn guard<T>(what: &str, fut: impl Future<Output = T>) -> T {
-    tokio::time::timeout(GUARD, fut)
-        .await
-        .unwrap_or_else(|_| panic!("hung: {what}"))
-}
+use common::{GUARD, closed_by_server, guard, stalled, start};
 
 /// Reads until the response head is complete; returns it and whatever body bytes came with it.
 async fn read_head(stream: &mut TcpStream) -> (String, Vec<u8>) {
@@ -105,18 +99,7 @@ async fn a_slow_event_reader_stalls_the_producer_instead_of_growing_a_buffer() {
 
     // The client reads nothing more. The producer runs until the socket buffers, hyper's write
     // buffer and the 8-event queue are full, then waits: its count stops moving.
-    let mut last = usize::MAX;
-    let stalled = guard("the producer to stall", async {
-        loop {
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            let now = sent.load(Ordering::SeqCst);
-            if now == last {
-                return now;
-            }
-            last = now;
-        }
-    })
-    .await;
+    let stalled = stalled("the producer to stall", &sent).await;
     assert!(
         stalled < EVENTS / 2,
         "the producer ran ahead by {stalled} events of {EVENT_BYTES} bytes"

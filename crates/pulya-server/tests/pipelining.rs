@@ -14,13 +14,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 mod common;
-use common::{GUARD, start};
-
-async fn guard<T>(what: &str, fut: impl Future<Output = T>) -> T {
-    tokio::time::timeout(GUARD, fut)
-        .await
-        .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
-}
+use common::{guard, stalled, start};
 
 /// Reads from `stream` until `buf` holds `count` occurrences of `marker`.
 async fn read_until(stream: &mut TcpStream, buf: &mut Vec<u8>, marker: &[u8], count: usize) {
@@ -148,18 +142,7 @@ async fn a_client_that_pipelines_and_never_reads_stalls_the_server() {
     };
     send.await;
     // The count stops moving well short of the 2,000.
-    let mut last = usize::MAX;
-    let stalled = guard("the server to stall", async {
-        loop {
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            let now = served.load(Ordering::SeqCst);
-            if now == last {
-                return now;
-            }
-            last = now;
-        }
-    })
-    .await;
+    let stalled = stalled("the server to stall", &served).await;
     assert!(
         stalled < 1_000,
         "{stalled} answers of 64 KiB made while the client read nothing"

@@ -3,6 +3,7 @@
 #![allow(dead_code, reason = "each test binary uses its own part")]
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use pulya_app::App;
@@ -47,6 +48,30 @@ impl Running {
         let result = tokio::time::timeout(GUARD, self.task).await;
         assert!(matches!(result, Ok(Ok(Ok(())))), "{result:?}");
     }
+}
+
+/// `fut`, failing the test if it takes longer than the hang guard.
+pub(crate) async fn guard<T>(what: &str, fut: impl Future<Output = T>) -> T {
+    tokio::time::timeout(GUARD, fut)
+        .await
+        .unwrap_or_else(|_| panic!("hung: {what}"))
+}
+
+/// Waits until `count` stops moving (the same over 300 ms), within the hang guard; returns
+/// where it stopped. How a test sees that the server stalled.
+pub(crate) async fn stalled(what: &str, count: &AtomicUsize) -> usize {
+    let mut last = usize::MAX;
+    guard(what, async {
+        loop {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let now = count.load(Ordering::SeqCst);
+            if now == last {
+                return now;
+            }
+            last = now;
+        }
+    })
+    .await
 }
 
 /// Whether the server closes `stream` (end of stream or reset) within the hang guard.

@@ -1,6 +1,7 @@
 //! The raw-hyper peer: `/plaintext` and `/json` served by hyper alone, with the same headers as
-//! Pulya's example (Content-Type, Content-Length, Date from hyper, `Server`), for the
-//! end-to-end comparison (`benches/scripts/e2e-icount.sh`).
+//! Pulya's example (Content-Type, Content-Length, Date from hyper, `Server`), and any other path
+//! answered with the same 404 as Pulya's, for the end-to-end comparison
+//! (`benches/scripts/e2e-icount.sh`).
 //!
 //! `cargo run --release -p pulya-benches --example peer_hyper -- --addr 127.0.0.1:3001 --workers 1`
 //! (`--tls-cert PATH --tls-key PATH`: HTTPS through tokio-rustls with ring and ALPN `h2`,
@@ -36,8 +37,17 @@ async fn handle(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infalli
             (Bytes::from(json), "application/json")
         }
         _ => {
-            let mut res = Response::new(Full::new(Bytes::new()));
+            // The same answer as Pulya's, its error shape, so that a 404 compares like for like.
+            let mut res = Response::new(Full::new(Bytes::from_static(
+                br#"{"error":"Not Found","status":404}"#,
+            )));
             *res.status_mut() = StatusCode::NOT_FOUND;
+            res.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            res.headers_mut()
+                .insert(header::SERVER, HeaderValue::from_static("hyper"));
             return Ok(res);
         }
     };

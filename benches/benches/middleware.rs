@@ -1,7 +1,7 @@
 //! The standard middleware in process, each next to tower-http's equivalent mounted with
 //! `App::layer`, in the same run: CORS (gotap's CORS benchmark), request id (gotap's
 //! TransactionID), access log + recovery (gotap's DefaultMiddleware: logger + recovery),
-//! timeout, security headers, compression; and the `standard()` preset against its five parts
+//! timeout, body limit, security headers, compression; and the `standard()` preset against its five parts
 //! mounted one by one.
 //!
 //! `cargo bench -p pulya-benches --bench middleware`
@@ -16,6 +16,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use http::{HeaderName, HeaderValue, Method, header};
 use pulya_app::{App, AppService, Body, Request};
 use pulya_middleware::access_log::AccessLog;
+use pulya_middleware::body_limit::BodyLimit;
 use pulya_middleware::catch_panic::CatchPanic;
 use pulya_middleware::compression::{Coding, Compression};
 use pulya_middleware::cors::Cors;
@@ -174,6 +175,24 @@ fn middleware(c: &mut Criterion) {
     ));
     pair(c, &rt, "timeout", &timeout, &tower_timeout, || {
         get("/plaintext")
+    });
+
+    // Body limit: a 1 KiB body read whole under a 64 KiB limit.
+    let echo = |app: App| {
+        app.post("/echo", |body: bytes::Bytes| async move {
+            body.len().to_string()
+        })
+        .build()
+        .unwrap()
+    };
+    let limited = echo(App::new().middleware(BodyLimit::new(64 * 1024)));
+    let tower_limited =
+        echo(App::new().layer(tower_http::limit::RequestBodyLimitLayer::new(64 * 1024)));
+    pair(c, &rt, "body_limit", &limited, &tower_limited, || {
+        http::Request::post("/echo")
+            .header(header::CONTENT_LENGTH, "1024")
+            .body(Body::from(vec![b'x'; 1024]))
+            .unwrap()
     });
 
     // Security headers: the same three headers.

@@ -144,8 +144,7 @@ impl Future for StandardFuture {
                 let Some(timeout) = &config.timeout else {
                     return Poll::Pending;
                 };
-                ready!(this.deadline.poll_expired(timeout.duration(), cx));
-                timeout.expired()
+                ready!(timeout.poll_expired(&mut this.deadline, cx))
             }
         };
         security_headers::apply(&config.security_headers, &mut res);

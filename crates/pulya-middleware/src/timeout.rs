@@ -67,9 +67,15 @@ impl Timeout {
         self.duration
     }
 
-    /// The answer at the deadline.
-    pub(crate) fn expired(&self) -> Response {
-        expired(self.status, self.duration)
+    /// For a chain that is waiting: its answer once `deadline` has passed, `Pending` until
+    /// then (the timer made at the first call).
+    pub(crate) fn poll_expired(
+        &self,
+        deadline: &mut Deadline,
+        cx: &mut Context<'_>,
+    ) -> Poll<Response> {
+        ready!(deadline.poll(self.duration, cx));
+        Poll::Ready(expired(self.status, self.duration))
     }
 }
 
@@ -97,7 +103,7 @@ pub(crate) struct Deadline(Option<Pin<Box<tokio::time::Sleep>>>);
 
 impl Deadline {
     /// Whether `duration` has passed since the first call; until then, wakes `cx` when it has.
-    pub(crate) fn poll_expired(&mut self, duration: Duration, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll(&mut self, duration: Duration, cx: &mut Context<'_>) -> Poll<()> {
         self.0
             .get_or_insert_with(|| Box::pin(tokio::time::sleep(duration)))
             .as_mut()
@@ -120,7 +126,6 @@ impl Future for WithDeadline {
         if let Poll::Ready(res) = this.fut.as_mut().poll(cx) {
             return Poll::Ready(res);
         }
-        ready!(this.deadline.poll_expired(this.timeout.duration, cx));
-        Poll::Ready(this.timeout.expired())
+        this.timeout.poll_expired(&mut this.deadline, cx)
     }
 }

@@ -27,7 +27,7 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 
 /// The most bytes gathered before a write sends them. A write at least this large goes to the
 /// socket directly.
-pub(crate) const LIMIT: usize = 64 * 1024;
+const LIMIT: usize = 64 * 1024;
 
 /// The most buffer capacity an emptied buffer keeps; a pipelined batch of small answers fits.
 const KEEP: usize = 8 * 1024;

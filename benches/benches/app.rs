@@ -260,7 +260,8 @@ fn di_and_pool(c: &mut Criterion) {
         .singleton(Db)
         .scoped(|r: &dyn pulya_di::Resolver| Ok(Repo(r.resolve::<Db>()?)))
         .transient(|_: &dyn pulya_di::Resolver| Ok(HashMap::<u32, u32>::new()))
-        .build();
+        .build()
+        .expect("the registrations are complete");
     let mut group = c.benchmark_group("di");
     group.bench_function("resolve_singleton", |b| {
         b.iter(|| black_box(container.resolve::<Db>().unwrap()))

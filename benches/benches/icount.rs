@@ -152,6 +152,7 @@ fn container() -> Arc<pulya_di::Container> {
         .singleton(Db)
         .scoped(|r: &dyn pulya_di::Resolver| Ok(RequestState(r.resolve::<Db>()?)))
         .build()
+        .expect("the registrations are complete")
 }
 
 // A request scope: created, a scoped service resolved twice (built once), dropped.

@@ -11,6 +11,7 @@ use std::sync::{Arc, OnceLock};
 use http::HeaderValue;
 
 use crate::extract::MatchedPath;
+use crate::{RequestScope, Response};
 
 /// Parameters kept inline before spilling to the heap; routes rarely have more.
 const INLINE_PARAMS: usize = 4;
@@ -243,6 +244,8 @@ pub struct RequestContext {
     body_limit: usize,
     observer: Option<RouteObserver>,
     request_id: Option<HeaderValue>,
+    /// Set only when a request asks for one, so that other requests allocate nothing for it.
+    scope: OnceLock<Arc<dyn RequestScope>>,
 }
 
 impl RequestContext {
@@ -256,6 +259,7 @@ impl RequestContext {
             peer_addr: None,
             observer: None,
             request_id: None,
+            scope: OnceLock::new(),
         }
     }
 
@@ -375,6 +379,37 @@ impl RequestContext {
     pub fn set_request_id(&mut self, id: HeaderValue) {
         self.request_id = Some(id);
     }
+
+    /// The request's [`RequestScope`], if something created one.
+    pub fn request_scope(&self) -> Option<&Arc<dyn RequestScope>> {
+        self.scope.get()
+    }
+
+    /// The request's [`RequestScope`], created by `init` on first use: what an extractor of
+    /// request-scoped services calls (it has the context by shared reference).
+    pub fn request_scope_or_init(
+        &self,
+        init: impl FnOnce() -> Arc<dyn RequestScope>,
+    ) -> &Arc<dyn RequestScope> {
+        self.scope.get_or_init(init)
+    }
+
+    /// Ends the handler's part of the request with its response `res`: the request's scope, if
+    /// one was created, takes charge of it ([`RequestScope::attach`]). The handlers of
+    /// pulya-app call it; an [`Endpoint`](crate::Endpoint) of one's own that runs extractors
+    /// should too.
+    pub fn finish(self, mut res: Response) -> Response {
+        match self.scope.into_inner() {
+            None => res,
+            Some(scope) => {
+                // The scope may wrap the body, which would hide a deferred one from the app.
+                if let Err(err) = res.body_mut().render(&self.app) {
+                    res = crate::IntoResponse::into_response(err);
+                }
+                scope.attach(res)
+            }
+        }
+    }
 }
 
 impl fmt::Debug for RequestContext {
@@ -385,6 +420,7 @@ impl fmt::Debug for RequestContext {
             .field("peer_addr", &self.peer_addr)
             .field("body_limit", &self.body_limit)
             .field("request_id", &self.request_id)
+            .field("scope", &self.scope.get().is_some())
             .finish_non_exhaustive()
     }
 }

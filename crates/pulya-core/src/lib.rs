@@ -11,7 +11,8 @@
 //!   [`FromRequest`](extract::FromRequest), and the rejection of the built-in extractors.
 //! - [`middleware`]: [`Middleware`], [`Next`] and the [`Endpoint`] a chain ends in.
 //! - [`RequestContext`]: the facts about a request beyond the request itself (matched route,
-//!   parameters, peer address, request id, body limit) and the app's [`AppData`].
+//!   parameters, peer address, request id, body limit) and the app's [`AppData`];
+//!   [`RequestScope`]: per-request state that sees the response through (a DI request scope).
 //!
 //! ```
 //! use pulya_core::{BoxFuture, Middleware, Next, Request, Response};
@@ -38,12 +39,14 @@ mod error;
 pub mod extract;
 pub mod middleware;
 mod response;
+mod scope;
 
 pub use body::{Body, BoxError, DeferredBody};
 pub use context::{AppData, RequestContext, RouteId, RouteObserver, RouteParams};
 pub use error::ErrorResponse;
 pub use middleware::{BoxFuture, Endpoint, Middleware, Next};
 pub use response::{IntoResponse, Response};
+pub use scope::RequestScope;
 
 /// The request type of Pulya: an [`http::Request`] with a [`Body`].
 pub type Request = http::Request<Body>;

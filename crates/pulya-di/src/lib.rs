@@ -1,285 +1,94 @@
-//! A dependency-injection container with singleton, transient and request-scoped services.
+//! A dependency-injection container for Pulya: singleton, transient and request-scoped
+//! services, built by async factories whose dependencies are checked when the container is
+//! built, and disposed after the response (scoped) or at shutdown (singletons).
 //!
-//! Register services on a [`ContainerBuilder`], build an immutable [`Container`] once at startup,
-//! then resolve services from it or from a [`Scope`] (one per request):
+//! Register services on a [`ContainerBuilder`], build an immutable [`Container`] once at
+//! startup (it fails on a missing dependency or a cycle, naming the chain), and hand it to the
+//! app (`App::container`); handlers then ask for services with [`Inject<T>`]:
 //!
-//! - **singleton**: one instance for the whole container, given or built on first use;
-//! - **transient**: a new instance on every resolve;
-//! - **scoped**: one instance per [`Scope`], dropped with the scope.
+//! - **singleton**: one instance for the whole container: given ([`Service::value`]), built
+//!   on first use ([`Service::singleton`], exactly once also under concurrent first use), or at
+//!   [`Container::start`] ([`Service::eager`]); disposed at [`Container::shutdown`], the latest
+//!   built first;
+//! - **transient**: a new instance on every resolve ([`Service::transient`]);
+//! - **scoped**: at most one instance per request ([`Service::scoped`]), disposed once the
+//!   response body has been sent, told the [`Outcome`] (commit on success, roll back
+//!   otherwise), also when the handler panicked or the client went away.
 //!
-//! Services are resolved as `Arc<T>`; factories receive a [`Resolver`] to resolve what they
-//! depend on.
+//! A request's scope is made only when the request first asks for a scoped service: other
+//! requests neither allocate nor pay for it. Resolving takes no lock once a service is built.
 //!
 //! ```
 //! use std::sync::Arc;
-//! use pulya_di::{Container, Resolver};
+//! use pulya_di::{Container, Outcome, Service};
 //!
 //! struct Config { url: String }
-//! struct Db { url: String }
+//! struct Pool { url: String }
+//! struct Tx { pool: Arc<Pool> }
 //!
 //! let container = Container::builder()
 //!     .singleton(Config { url: "postgres://localhost".into() })
-//!     .scoped(|r: &dyn Resolver| {
-//!         let config = r.resolve::<Config>()?;
-//!         Ok(Db { url: config.url.clone() })
-//!     })
-//!     .build();
+//!     .provide(Service::singleton(|config: Arc<Config>| async move {
+//!         Ok::<_, std::io::Error>(Pool { url: config.url.clone() })
+//!     }))
+//!     .provide(
+//!         Service::scoped(|pool: Arc<Pool>| async move { Ok::<_, std::io::Error>(Tx { pool }) })
+//!             .dispose(|_tx: Arc<Tx>, outcome: Outcome| async move {
+//!                 let _commit = outcome.is_success();
+//!             }),
+//!     )
+//!     .build()?;
 //!
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 //! let scope = container.scope();
-//! let a = scope.resolve::<Db>()?;
-//! let b = scope.resolve::<Db>()?;
+//! let a = scope.get::<Tx>().await?;
+//! let b = scope.get::<Tx>().await?;
 //! assert!(Arc::ptr_eq(&a, &b));
-//! assert!(!Arc::ptr_eq(&a, &container.scope().resolve::<Db>()?));
+//! assert_eq!(a.pool.url, "postgres://localhost");
 //! # Ok::<(), pulya_di::ResolveError>(())
+//! # }).unwrap();
+//! # Ok::<(), pulya_di::ContainerError>(())
 //! ```
+//!
+//! The sync factories of [`ContainerBuilder::lazy_singleton`], [`ContainerBuilder::transient`]
+//! and [`ContainerBuilder::scoped`] resolve what they need through a [`Resolver`]; their
+//! dependencies are not declared, so they are checked only when resolved.
+
+mod builder;
+mod container;
+mod deps;
+mod error;
+mod inject;
+mod scope;
 
 use std::any::{Any, TypeId, type_name};
-use std::collections::HashMap;
-use std::fmt;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
-type AnyArc = Arc<dyn Any + Send + Sync>;
-type Factory = Arc<dyn Fn(&dyn Resolver) -> Result<AnyArc, ResolveError> + Send + Sync>;
+pub use builder::{ContainerBuilder, Service};
+pub use container::Container;
+#[doc(hidden)]
+pub use container::Cx;
+pub use deps::Dependencies;
+#[doc(hidden)]
+pub use deps::Dependency;
+pub use error::{ContainerError, Problem, ResolveError};
+pub use inject::{Inject, InjectRejection};
+pub use scope::{Outcome, Scope};
 
-enum Registration {
-    Singleton {
-        cell: OnceLock<AnyArc>,
-        factory: Option<Factory>,
-    },
-    Transient(Factory),
-    Scoped(Factory),
-}
-
-/// Why a service could not be resolved.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ResolveError {
-    /// No service of this type was registered.
-    NotRegistered(&'static str),
-    /// A scoped service was asked for outside a scope.
-    NoScope(&'static str),
-    /// A factory failed; the message says why.
-    Factory(String),
-}
-
-impl fmt::Display for ResolveError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::NotRegistered(ty) => write!(f, "no service of type `{ty}` is registered"),
-            Self::NoScope(ty) => {
-                write!(
-                    f,
-                    "`{ty}` is request-scoped: resolve it from a scope, not the container"
-                )
-            }
-            Self::Factory(msg) => write!(f, "a service factory failed: {msg}"),
-        }
-    }
-}
-
-impl std::error::Error for ResolveError {}
-
-/// Resolves services; implemented by [`Container`] and [`Scope`], and given to factories.
+/// Resolves services synchronously; given to the sync factories of [`ContainerBuilder`].
 pub trait Resolver {
     /// Resolves a service by type id; use [`Resolver::resolve`] instead.
     #[doc(hidden)]
-    fn resolve_any(&self, id: TypeId, name: &'static str) -> Result<AnyArc, ResolveError>;
+    fn resolve_any(
+        &self,
+        id: TypeId,
+        name: &'static str,
+    ) -> Result<Arc<dyn Any + Send + Sync>, ResolveError>;
 }
 
 impl dyn Resolver + '_ {
     /// Resolves the service of type `T`.
     pub fn resolve<T: Any + Send + Sync>(&self) -> Result<Arc<T>, ResolveError> {
-        downcast(self.resolve_any(TypeId::of::<T>(), type_name::<T>())?)
-    }
-}
-
-fn downcast<T: Any + Send + Sync>(value: AnyArc) -> Result<Arc<T>, ResolveError> {
-    value.downcast::<T>().map_err(|_| {
-        ResolveError::Factory(format!(
-            "a factory for `{}` built another type",
-            type_name::<T>()
-        ))
-    })
-}
-
-fn factory<T, F>(f: F) -> Factory
-where
-    T: Any + Send + Sync,
-    F: Fn(&dyn Resolver) -> Result<T, ResolveError> + Send + Sync + 'static,
-{
-    Arc::new(move |r| f(r).map(|v| Arc::new(v) as AnyArc))
-}
-
-/// Collects registrations; [`ContainerBuilder::build`] makes the [`Container`].
-#[derive(Default)]
-pub struct ContainerBuilder {
-    services: HashMap<TypeId, Registration>,
-}
-
-impl ContainerBuilder {
-    /// Registers `value` as the one instance of `T`. A later registration of `T` replaces it.
-    pub fn singleton<T: Any + Send + Sync>(mut self, value: T) -> Self {
-        let cell = OnceLock::new();
-        let _ = cell.set(Arc::new(value) as AnyArc);
-        self.services.insert(
-            TypeId::of::<T>(),
-            Registration::Singleton {
-                cell,
-                factory: None,
-            },
-        );
-        self
-    }
-
-    /// Registers a factory that builds the one instance of `T` on first use.
-    pub fn lazy_singleton<T, F>(mut self, f: F) -> Self
-    where
-        T: Any + Send + Sync,
-        F: Fn(&dyn Resolver) -> Result<T, ResolveError> + Send + Sync + 'static,
-    {
-        let reg = Registration::Singleton {
-            cell: OnceLock::new(),
-            factory: Some(factory(f)),
-        };
-        self.services.insert(TypeId::of::<T>(), reg);
-        self
-    }
-
-    /// Registers a factory called on every resolve of `T`.
-    pub fn transient<T, F>(mut self, f: F) -> Self
-    where
-        T: Any + Send + Sync,
-        F: Fn(&dyn Resolver) -> Result<T, ResolveError> + Send + Sync + 'static,
-    {
-        self.services
-            .insert(TypeId::of::<T>(), Registration::Transient(factory(f)));
-        self
-    }
-
-    /// Registers a factory called once per [`Scope`] that resolves `T`.
-    pub fn scoped<T, F>(mut self, f: F) -> Self
-    where
-        T: Any + Send + Sync,
-        F: Fn(&dyn Resolver) -> Result<T, ResolveError> + Send + Sync + 'static,
-    {
-        self.services
-            .insert(TypeId::of::<T>(), Registration::Scoped(factory(f)));
-        self
-    }
-
-    /// Freezes the registrations.
-    pub fn build(self) -> Arc<Container> {
-        Arc::new(Container {
-            services: self.services,
-        })
-    }
-}
-
-/// The immutable set of registered services.
-pub struct Container {
-    services: HashMap<TypeId, Registration>,
-}
-
-impl fmt::Debug for Container {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Container")
-            .field("services", &self.services.len())
-            .finish()
-    }
-}
-
-impl Container {
-    /// A builder for a container.
-    pub fn builder() -> ContainerBuilder {
-        ContainerBuilder::default()
-    }
-
-    /// Resolves a singleton or transient service of type `T`.
-    pub fn resolve<T: Any + Send + Sync>(&self) -> Result<Arc<T>, ResolveError> {
-        downcast(self.resolve_any(TypeId::of::<T>(), type_name::<T>())?)
-    }
-
-    /// A new request scope. It allocates nothing until a scoped service is resolved.
-    pub fn scope(self: &Arc<Self>) -> Scope {
-        Scope {
-            container: Arc::clone(self),
-            cache: Mutex::new(Vec::new()),
-        }
-    }
-
-    fn resolve_in(
-        &self,
-        id: TypeId,
-        name: &'static str,
-        resolver: &dyn Resolver,
-        scope: Option<&Scope>,
-    ) -> Result<AnyArc, ResolveError> {
-        match self.services.get(&id) {
-            None => Err(ResolveError::NotRegistered(name)),
-            Some(Registration::Singleton { cell, factory }) => {
-                if let Some(value) = cell.get() {
-                    return Ok(value.clone());
-                }
-                // Only a lazy singleton reaches here: a given one is set at registration.
-                let factory = factory.as_ref().ok_or(ResolveError::NotRegistered(name))?;
-                let value = factory(resolver)?;
-                Ok(cell.get_or_init(|| value).clone())
-            }
-            Some(Registration::Transient(factory)) => factory(resolver),
-            Some(Registration::Scoped(factory)) => {
-                let scope = scope.ok_or(ResolveError::NoScope(name))?;
-                if let Some(found) = scope.cached(id) {
-                    return Ok(found);
-                }
-                let value = factory(resolver)?;
-                Ok(scope.remember(id, value))
-            }
-        }
-    }
-}
-
-impl Resolver for Container {
-    fn resolve_any(&self, id: TypeId, name: &'static str) -> Result<AnyArc, ResolveError> {
-        self.resolve_in(id, name, self, None)
-    }
-}
-
-/// One request's services: scoped services are built at most once per scope and dropped with it.
-pub struct Scope {
-    container: Arc<Container>,
-    cache: Mutex<Vec<(TypeId, AnyArc)>>,
-}
-
-impl fmt::Debug for Scope {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Scope").finish_non_exhaustive()
-    }
-}
-
-impl Scope {
-    /// Resolves a service of any lifetime.
-    pub fn resolve<T: Any + Send + Sync>(&self) -> Result<Arc<T>, ResolveError> {
-        downcast(self.resolve_any(TypeId::of::<T>(), type_name::<T>())?)
-    }
-
-    fn cached(&self, id: TypeId) -> Option<AnyArc> {
-        let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        cache.iter().find(|(t, _)| *t == id).map(|(_, v)| v.clone())
-    }
-
-    /// Stores `value` unless a factory run meanwhile stored one; returns the stored one.
-    fn remember(&self, id: TypeId, value: AnyArc) -> AnyArc {
-        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((_, v)) = cache.iter().find(|(t, _)| *t == id) {
-            return v.clone();
-        }
-        cache.push((id, value.clone()));
-        value
-    }
-}
-
-impl Resolver for Scope {
-    fn resolve_any(&self, id: TypeId, name: &'static str) -> Result<AnyArc, ResolveError> {
-        self.container.resolve_in(id, name, self, Some(self))
+        container::downcast(self.resolve_any(TypeId::of::<T>(), type_name::<T>())?)
     }
 }

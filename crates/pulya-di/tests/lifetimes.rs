@@ -23,6 +23,7 @@ fn container() -> Arc<Container> {
         .scoped(|r: &dyn Resolver| Ok(Scoped(r.resolve::<Transient>()?.0)))
         .lazy_singleton(|_: &dyn Resolver| Ok(String::from("lazy")))
         .build()
+        .unwrap()
 }
 
 #[test]

@@ -51,7 +51,10 @@ fn the_facade_reexports_every_crate() {
     assert!(headers.is_empty());
     let pool = pulya::pool::Pool::new(1, String::new, String::clear);
     assert_eq!(pool.idle(), 0);
-    let container = pulya::di::Container::builder().singleton(5u8).build();
+    let container = pulya::di::Container::builder()
+        .singleton(5u8)
+        .build()
+        .unwrap();
     assert_eq!(*container.resolve::<u8>().unwrap(), 5);
     let _ = pulya::middleware::request_id::RequestId::new();
 }

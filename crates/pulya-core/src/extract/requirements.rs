@@ -32,6 +32,14 @@ pub enum Need {
         /// The value's type, for the error message.
         type_name: &'static str,
     },
+    /// A service of the app's dependency-injection container (given with `App::container`),
+    /// which `Inject<T>` resolves.
+    Service {
+        /// The service's type.
+        type_id: TypeId,
+        /// The service's type, for the error message.
+        type_name: &'static str,
+    },
 }
 
 impl Requirements {
@@ -43,6 +51,14 @@ impl Requirements {
     /// Needs an app value of type `T`.
     pub fn state<T: 'static>(&mut self) {
         self.push(Need::State {
+            type_id: TypeId::of::<T>(),
+            type_name: type_name::<T>(),
+        });
+    }
+
+    /// Needs a service of type `T` from the app's container.
+    pub fn service<T: 'static>(&mut self) {
+        self.push(Need::Service {
             type_id: TypeId::of::<T>(),
             type_name: type_name::<T>(),
         });
@@ -68,6 +84,13 @@ impl fmt::Display for Need {
                 write!(
                     f,
                     "app state of type `{type_name}` (register it with `App::state`)"
+                )
+            }
+            Need::Service { type_name, .. } => {
+                write!(
+                    f,
+                    "a service of type `{type_name}` (register it in the container given to \
+                     `App::container`)"
                 )
             }
         }

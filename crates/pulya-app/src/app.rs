@@ -407,6 +407,45 @@ impl App {
         self
     }
 
+    /// The dependency-injection container that the [`Inject<T>`](crate::extract::Inject)
+    /// extractor resolves from; [`App::build`] fails, naming the route and the type, when a
+    /// handler injects a service the container does not register.
+    ///
+    /// **State or container?** [`App::state`] is for values that exist before the app does
+    /// and are only shared (a config, a client that is cheap to clone): a handler gets a
+    /// clone, found by one hash-map probe. The container is for services built from other
+    /// services, lazily or asynchronously, and for anything with a lifetime of its own: a
+    /// request-scoped service (a database transaction) is built on the request's first use
+    /// and disposed after its response has been sent; singletons are disposed by
+    /// [`Container::shutdown`](pulya_di::Container::shutdown). The container is itself app
+    /// state (`State<Arc<Container>>` reaches it).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use pulya_app::{App, extract::Inject};
+    /// use pulya_di::{Container, Service};
+    ///
+    /// struct Greeting(&'static str);
+    ///
+    /// async fn hello(Inject(greeting): Inject<Greeting>) -> &'static str {
+    ///     greeting.0
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// assert!(App::new().get("/", hello).build().is_err(), "no container: refused at build");
+    /// let container = Container::builder()
+    ///     .provide(Service::singleton(|()| async { Ok::<_, std::io::Error>(Greeting("hi")) }))
+    ///     .build()
+    ///     .unwrap();
+    /// let client = App::new().container(container).get("/", hello).test_client();
+    /// assert_eq!(client.get("/").send().await.text(), "hi");
+    /// # }
+    /// ```
+    #[cfg(feature = "di")]
+    pub fn container(self, container: Arc<pulya_di::Container>) -> Self {
+        self.state(container)
+    }
+
     /// Adds a middleware around the whole app, at priority 0: it sees every request before
     /// routing and every response after, 404 and 405 included. With equal priorities the first
     /// one added is the outermost: it sees the request first and the response last.
@@ -512,6 +551,7 @@ impl App {
                 .iter()
                 .filter(|need| match need {
                     Need::State { type_id, .. } => !data.contains(*type_id),
+                    Need::Service { type_id, .. } => !provides(&data, *type_id),
                     _ => false,
                 })
                 .map(|&need| BuildProblem::Unmet {
@@ -591,3 +631,13 @@ impl fmt::Display for BuildError {
 }
 
 impl std::error::Error for BuildError {}
+
+/// Whether the app's container (if it has one) registers the service `id` names.
+fn provides(data: &AppData, id: std::any::TypeId) -> bool {
+    #[cfg(feature = "di")]
+    if let Some(container) = data.get::<Arc<pulya_di::Container>>() {
+        return container.provides_id(id);
+    }
+    let _ = (data, id);
+    false
+}

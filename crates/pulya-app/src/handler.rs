@@ -105,7 +105,9 @@ macro_rules! impl_handler {
                         Ok(value) => value,
                         Err(rejection) => return rejection.into_response(),
                     };
-                    f($($head,)* $last).await.into_response_in(cx.app())
+                    let res = f($($head,)* $last).await.into_response_in(cx.app());
+                    // A request scope, if an extractor made one, ends with the response.
+                    cx.finish(res)
                 })
             }
         }

@@ -66,6 +66,8 @@ pub mod middleware {
 pub mod prelude {
     #[cfg(feature = "server")]
     pub use crate::Server;
+    #[cfg(feature = "di")]
+    pub use crate::extract::Inject;
     pub use crate::extract::{ConnectInfo, Form, MatchedPath, Path, Query, State};
     pub use crate::middleware::{Middleware, Next, from_fn};
     pub use crate::{App, Html, IntoResponse, Json, Redirect, Request, Response};

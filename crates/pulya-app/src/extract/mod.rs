@@ -24,6 +24,9 @@ pub use pulya_core::extract::{
     MatchedPathRejection, OptionalFromRequest, OptionalFromRequestParts, Rejection,
     StringRejection,
 };
+/// A service of the app's container (feature `di`): see [`App::container`](crate::App::container).
+#[cfg(feature = "di")]
+pub use pulya_di::{Inject, InjectRejection};
 pub use pulya_responses::JsonRejection;
 pub use query::Query;
 pub use rejection::{

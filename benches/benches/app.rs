@@ -254,26 +254,103 @@ fn middleware(c: &mut Criterion) {
 
 struct Db;
 struct Repo(#[allow(dead_code, reason = "held, not read")] Arc<Db>);
+struct SyncRepo(#[allow(dead_code, reason = "held, not read")] Arc<Db>);
 
+/// Polls `fut` once: the extractors measured here answer at once.
+fn now<F: std::future::Future>(fut: F) -> F::Output {
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match std::pin::pin!(fut).poll(&mut cx) {
+        std::task::Poll::Ready(out) => out,
+        std::task::Poll::Pending => unreachable!("the extractors here answer at once"),
+    }
+}
+
+/// Next to axum-style state (an `Arc` clone) and an `http::Extensions` map: a singleton
+/// through `Inject`, a request with no scoped service (what `finish` costs it), and a scoped
+/// service, first resolve (scope made, value built) and again.
 fn di_and_pool(c: &mut Criterion) {
-    let container = pulya_di::Container::builder()
+    use criterion::BatchSize;
+    use pulya_core::extract::FromRequestParts;
+    use pulya_core::{AppData, RequestContext};
+    use pulya_di::{Container, Inject, Service};
+
+    let container = Container::builder()
         .singleton(Db)
-        .scoped(|r: &dyn pulya_di::Resolver| Ok(Repo(r.resolve::<Db>()?)))
+        .provide(Service::scoped(|db: Arc<Db>| async move {
+            Ok::<_, std::convert::Infallible>(Repo(db))
+        }))
+        .scoped(|r: &dyn pulya_di::Resolver| Ok(SyncRepo(r.resolve::<Db>()?)))
         .transient(|_: &dyn pulya_di::Resolver| Ok(HashMap::<u32, u32>::new()))
         .build()
         .expect("the registrations are complete");
+    let mut data = AppData::new(0);
+    data.insert(Arc::clone(&container));
+    data.insert(Arc::new(Db));
+    let data = Arc::new(data);
+    let cx = RequestContext::new(Arc::clone(&data));
+    let (mut parts, ()) = http::Request::get("/").body(()).unwrap().into_parts();
+    let fresh = || RequestContext::new(Arc::clone(&data));
+
     let mut group = c.benchmark_group("di");
-    group.bench_function("resolve_singleton", |b| {
-        b.iter(|| black_box(container.resolve::<Db>().unwrap()))
+    group.bench_function("state_arc_clone", |b| {
+        b.iter(|| black_box(now(State::<Arc<Db>>::from_request_parts(&mut parts, &cx)).is_ok()))
     });
-    group.bench_function("request_scope", |b| {
+    group.bench_function("extensions_insert_and_get", |b| {
         b.iter(|| {
-            let scope = container.scope();
-            black_box(scope.resolve::<Repo>().unwrap());
-            black_box(scope.resolve::<Repo>().unwrap());
+            let mut extensions = http::Extensions::new();
+            extensions.insert(Arc::new(Db));
+            black_box(extensions.get::<Arc<Db>>().cloned())
         })
     });
-    group.bench_function("resolve_transient", |b| {
+    group.bench_function("inject_singleton", |b| {
+        b.iter(|| black_box(now(Inject::<Db>::from_request_parts(&mut parts, &cx)).is_ok()))
+    });
+    group.bench_function("request_without_scope_drop", |b| {
+        b.iter_batched(
+            || (fresh(), Response::new(Body::empty())),
+            |(cx, res)| {
+                drop(cx);
+                black_box(res)
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    group.bench_function("request_without_scope_finish", |b| {
+        b.iter_batched(
+            || (fresh(), Response::new(Body::empty())),
+            |(cx, res)| black_box(cx.finish(res)),
+            BatchSize::SmallInput,
+        )
+    });
+    group.bench_function("inject_scoped_first", |b| {
+        b.iter_batched(
+            fresh,
+            |cx| {
+                black_box(now(Inject::<Repo>::from_request_parts(&mut parts, &cx)).is_ok());
+                drop(cx); // the scope's end is part of its cost
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    group.bench_function("inject_scoped_sync_first", |b| {
+        b.iter_batched(
+            fresh,
+            |cx| {
+                black_box(now(Inject::<SyncRepo>::from_request_parts(&mut parts, &cx)).is_ok());
+                drop(cx); // the scope's end is part of its cost
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    let scoped = fresh();
+    let _ = now(Inject::<Repo>::from_request_parts(&mut parts, &scoped));
+    group.bench_function("inject_scoped_again", |b| {
+        b.iter(|| black_box(now(Inject::<Repo>::from_request_parts(&mut parts, &scoped)).is_ok()))
+    });
+    group.bench_function("resolve_singleton_sync", |b| {
+        b.iter(|| black_box(container.resolve::<Db>().unwrap()))
+    });
+    group.bench_function("resolve_transient_sync", |b| {
         b.iter(|| black_box(container.resolve::<HashMap<u32, u32>>().unwrap()))
     });
     group.finish();

@@ -164,6 +164,112 @@ fn di_request_scope(container: Arc<pulya_di::Container>) -> (bool, Arc<pulya_di:
     (Arc::ptr_eq(&a, &b), container)
 }
 
+struct SyncScoped(#[allow(dead_code, reason = "held, not read")] Arc<Db>);
+
+/// A request's context in an app with state, a container of a singleton and two scoped
+/// services (async and sync factories), and a request head.
+fn di_context() -> DiInput {
+    let container = pulya_di::Container::builder()
+        .singleton(Db)
+        .provide(pulya_di::Service::scoped(|db: Arc<Db>| async move {
+            Ok::<_, std::convert::Infallible>(Scoped(db))
+        }))
+        .provide(pulya_di::Service::scoped_sync(|db: Arc<Db>| {
+            Ok::<_, std::convert::Infallible>(SyncScoped(db))
+        }))
+        .build()
+        .expect("the registrations are complete");
+    let mut data = pulya_core::AppData::new(0);
+    data.insert(container);
+    data.insert(Arc::new(Db));
+    let data = Arc::new(data);
+    let cx = pulya_core::RequestContext::new(Arc::clone(&data));
+    let (parts, ()) = http::Request::get("/").body(()).unwrap().into_parts();
+    (cx, parts, data)
+}
+
+/// The context with the async scoped service already resolved once.
+fn di_context_scoped() -> DiInput {
+    let (cx, mut parts, data) = di_context();
+    assert!(
+        ready(pulya_di::Inject::<Scoped>::from_request_parts(
+            &mut parts, &cx
+        ))
+        .is_ok()
+    );
+    (cx, parts, data)
+}
+
+/// Polls `fut` once: the extractors measured here answer at once.
+fn ready<F: std::future::Future>(fut: F) -> F::Output {
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match std::pin::pin!(fut).poll(&mut cx) {
+        std::task::Poll::Ready(out) => out,
+        std::task::Poll::Pending => unreachable!("the extractors here answer at once"),
+    }
+}
+
+use pulya_core::extract::FromRequestParts as _;
+
+/// A context, a request head, and the app's data held apart so that dropping the context
+/// (which ends a request scope, counted) does not drop the app (not counted: returned).
+type DiInput = (
+    pulya_core::RequestContext,
+    http::request::Parts,
+    Arc<pulya_core::AppData>,
+);
+type DiOutput = (bool, http::request::Parts, Arc<pulya_core::AppData>);
+
+// One extraction and the end of its request's context, next to `State` (an `Arc` clone):
+// `Inject` of a singleton; of a scoped service on its first use in a request (the scope made,
+// the value built, the scope ended with the context); and again in the same request.
+#[library_benchmark(setup = di_context)]
+fn di_state((cx, mut parts, data): DiInput) -> DiOutput {
+    let ok = ready(pulya_app::extract::State::<Arc<Db>>::from_request_parts(
+        &mut parts, &cx,
+    ))
+    .is_ok();
+    drop(cx);
+    (ok, parts, data)
+}
+
+#[library_benchmark(setup = di_context)]
+fn di_inject_singleton((cx, mut parts, data): DiInput) -> DiOutput {
+    let ok = ready(pulya_di::Inject::<Db>::from_request_parts(&mut parts, &cx)).is_ok();
+    drop(cx);
+    (ok, parts, data)
+}
+
+#[library_benchmark(setup = di_context)]
+fn di_inject_scoped_first((cx, mut parts, data): DiInput) -> DiOutput {
+    let ok = ready(pulya_di::Inject::<Scoped>::from_request_parts(
+        &mut parts, &cx,
+    ))
+    .is_ok();
+    drop(cx);
+    (ok, parts, data)
+}
+
+#[library_benchmark(setup = di_context)]
+fn di_inject_scoped_sync_first((cx, mut parts, data): DiInput) -> DiOutput {
+    let ok = ready(pulya_di::Inject::<SyncScoped>::from_request_parts(
+        &mut parts, &cx,
+    ))
+    .is_ok();
+    drop(cx);
+    (ok, parts, data)
+}
+
+#[library_benchmark(setup = di_context_scoped)]
+fn di_inject_scoped_again((cx, mut parts, data): DiInput) -> DiOutput {
+    let ok = ready(pulya_di::Inject::<Scoped>::from_request_parts(
+        &mut parts, &cx,
+    ))
+    .is_ok();
+    drop(cx);
+    (ok, parts, data)
+}
+
 fn app() -> (tokio::runtime::Runtime, AppService) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
@@ -187,11 +293,45 @@ fn get(path: &'static str) -> pulya_app::Request {
 #[bench::plaintext(args = ("/plaintext"), setup = with_app)]
 #[bench::json(args = ("/json"), setup = with_app)]
 #[bench::standard_and_cors(args = ("/plaintext"), setup = with_standard_and_cors)]
+#[bench::state(args = ("/state"), setup = with_di_app)]
+#[bench::inject_singleton(args = ("/inject"), setup = with_di_app)]
+#[bench::inject_scoped(args = ("/scoped"), setup = with_di_app)]
 fn request_in_process(
     (runtime, app, path): (tokio::runtime::Runtime, AppService, &'static str),
 ) -> (u16, tokio::runtime::Runtime, AppService) {
     let status = runtime.block_on(app.call(get(black_box(path)))).status();
     (status.as_u16(), runtime, app)
+}
+
+struct Scoped(#[allow(dead_code, reason = "held, not read")] Arc<Db>);
+
+/// The same handler reading a value three ways: `State` (an `Arc` clone), `Inject` of a
+/// singleton, `Inject` of a request-scoped service built by an async factory.
+fn with_di_app(path: &'static str) -> (tokio::runtime::Runtime, AppService, &'static str) {
+    use pulya_app::extract::{Inject, State};
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let container = pulya_di::Container::builder()
+        .singleton(Db)
+        .provide(pulya_di::Service::scoped(|db: Arc<Db>| async move {
+            Ok::<_, std::convert::Infallible>(Scoped(db))
+        }))
+        .build()
+        .expect("the registrations are complete");
+    let app = App::new()
+        .state(Arc::new(Db))
+        .container(container)
+        .get("/state", |State(_): State<Arc<Db>>| async {
+            "Hello, World!"
+        })
+        .get("/inject", |Inject(_): Inject<Db>| async { "Hello, World!" })
+        .get("/scoped", |Inject(_): Inject<Scoped>| async {
+            "Hello, World!"
+        })
+        .build()
+        .unwrap();
+    (runtime, app, path)
 }
 
 fn with_app(path: &'static str) -> (tokio::runtime::Runtime, AppService, &'static str) {
@@ -230,6 +370,11 @@ library_benchmark_group!(
         json_encode,
         json_decode,
         di_request_scope,
+        di_state,
+        di_inject_singleton,
+        di_inject_scoped_first,
+        di_inject_scoped_sync_first,
+        di_inject_scoped_again,
         request_in_process
     ]
 );

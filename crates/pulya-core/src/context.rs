@@ -100,9 +100,21 @@ impl fmt::Debug for RouteParams {
     }
 }
 
-/// A hasher for `TypeId`s, which are hashes already.
-#[derive(Default)]
-struct TypeIdHasher(u64);
+/// A hasher for maps keyed by `TypeId`, which is a hash already: it keeps the id's bits
+/// instead of hashing them again (what [`AppData`] uses; for maps of one's own by type).
+///
+/// ```
+/// use std::any::TypeId;
+/// use std::collections::HashMap;
+/// use std::hash::BuildHasherDefault;
+/// use pulya_core::TypeIdHasher;
+///
+/// let mut by_type: HashMap<TypeId, &str, BuildHasherDefault<TypeIdHasher>> = HashMap::default();
+/// by_type.insert(TypeId::of::<u8>(), "u8");
+/// assert_eq!(by_type[&TypeId::of::<u8>()], "u8");
+/// ```
+#[derive(Debug, Default, Clone, Copy)]
+pub struct TypeIdHasher(u64);
 
 impl Hasher for TypeIdHasher {
     fn write(&mut self, bytes: &[u8]) {

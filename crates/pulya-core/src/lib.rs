@@ -42,7 +42,7 @@ mod response;
 mod scope;
 
 pub use body::{Body, BoxError, DeferredBody};
-pub use context::{AppData, RequestContext, RouteId, RouteObserver, RouteParams};
+pub use context::{AppData, RequestContext, RouteId, RouteObserver, RouteParams, TypeIdHasher};
 pub use error::ErrorResponse;
 pub use middleware::{BoxFuture, Endpoint, Middleware, Next};
 pub use response::{IntoResponse, Response};

@@ -61,11 +61,7 @@ impl<T: Any + Send + Sync> Service<T> {
                 let deps = D::fetch(cx).await?;
                 match f(deps).await {
                     Ok(value) => Ok(Arc::new(value) as AnyArc),
-                    Err(err) => Err(ResolveError::Factory(format!(
-                        "`{}`: {}",
-                        short_name(type_name::<T>()),
-                        err.into()
-                    ))),
+                    Err(err) => Err(factory_failed::<T>(err.into())),
                 }
             })
         });
@@ -74,6 +70,28 @@ impl<T: Any + Send + Sync> Service<T> {
             eager: false,
             deps,
             make: Make::Async(make),
+            dispose: None,
+            _type: PhantomData,
+        }
+    }
+
+    fn new_sync<D, F, E>(lifetime: Lifetime, f: F) -> Self
+    where
+        D: Dependencies,
+        F: Fn(D) -> Result<T, E> + Send + Sync + 'static,
+        E: Into<BoxError>,
+    {
+        let mut deps = Vec::new();
+        D::declare(&mut deps);
+        let make = move |r: &dyn Resolver| match f(D::fetch_now(r)?) {
+            Ok(value) => Ok(Arc::new(value) as AnyArc),
+            Err(err) => Err(factory_failed::<T>(err.into())),
+        };
+        Self {
+            lifetime,
+            eager: false,
+            deps,
+            make: Make::Sync(Box::new(make)),
             dispose: None,
             _type: PhantomData,
         }
@@ -125,6 +143,55 @@ impl<T: Any + Send + Sync> Service<T> {
         E: Into<BoxError>,
     {
         Self::new(Lifetime::Scoped, f)
+    }
+
+    /// [`singleton`](Self::singleton) with a sync factory: no future is made to build it.
+    pub fn singleton_sync<D, F, E>(f: F) -> Self
+    where
+        D: Dependencies,
+        F: Fn(D) -> Result<T, E> + Send + Sync + 'static,
+        E: Into<BoxError>,
+    {
+        Self::new_sync(Lifetime::Singleton, f)
+    }
+
+    /// [`transient`](Self::transient) with a sync factory.
+    pub fn transient_sync<D, F, E>(f: F) -> Self
+    where
+        D: Dependencies,
+        F: Fn(D) -> Result<T, E> + Send + Sync + 'static,
+        E: Into<BoxError>,
+    {
+        Self::new_sync(Lifetime::Transient, f)
+    }
+
+    /// [`scoped`](Self::scoped) with a sync factory: for a cheap per-request value, built with
+    /// no future and no allocation but its `Arc` (and the request's scope, on its first
+    /// scoped service).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use pulya_di::{Container, Service};
+    ///
+    /// struct Clock(u64);
+    /// struct Stamp(u64);
+    ///
+    /// let container = Container::builder()
+    ///     .singleton(Clock(7))
+    ///     .provide(Service::scoped_sync(|clock: Arc<Clock>| {
+    ///         Ok::<_, std::convert::Infallible>(Stamp(clock.0))
+    ///     }))
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(container.scope().resolve::<Stamp>().unwrap().0, 7);
+    /// ```
+    pub fn scoped_sync<D, F, E>(f: F) -> Self
+    where
+        D: Dependencies,
+        F: Fn(D) -> Result<T, E> + Send + Sync + 'static,
+        E: Into<BoxError>,
+    {
+        Self::new_sync(Lifetime::Scoped, f)
     }
 
     /// Builds the singleton at [`Container::start`] instead of on first use, so that a failing
@@ -243,4 +310,8 @@ impl ContainerBuilder {
     pub fn build(self) -> Result<Arc<Container>, ContainerError> {
         Container::new(self.services, self.problems)
     }
+}
+
+fn factory_failed<T>(err: BoxError) -> ResolveError {
+    ResolveError::Factory(format!("`{}`: {err}", short_name(type_name::<T>())))
 }

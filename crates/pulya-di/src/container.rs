@@ -2,12 +2,13 @@
 //! construction, the check of declared dependencies, start and shutdown.
 
 use std::any::{Any, TypeId, type_name};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::hash::BuildHasherDefault;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use pulya_core::BoxFuture;
+use pulya_core::{BoxFuture, TypeIdHasher};
 use tokio::sync::OnceCell;
 
 use crate::deps::{Dependency, short_name};
@@ -84,22 +85,13 @@ impl Registration {
             needs_scope: false,
         }
     }
-
-    async fn make(&self, cx: Cx<'_>) -> Result<AnyArc, ResolveError> {
-        match &self.make {
-            Make::Given(value) => Ok(Arc::clone(value)),
-            Make::Sync(f) => f(&cx),
-            Make::Async(f) => f(cx).await,
-        }
-    }
 }
 
 /// The immutable set of registered services, built once by [`ContainerBuilder::build`].
-/// Resolving takes no lock once a service is built: a lookup in a sorted table and a
-/// once-cell read.
+/// Resolving takes no lock once a service is built: a hash-map probe and a once-cell read.
 pub struct Container {
-    /// Type ids, sorted, and the registration of each.
-    index: Box<[(TypeId, usize)]>,
+    /// The registration of each type.
+    index: HashMap<TypeId, usize, BuildHasherDefault<TypeIdHasher>>,
     services: Box<[Registration]>,
     /// Scope slot → registration.
     pub(crate) scoped: Box<[usize]>,
@@ -125,11 +117,11 @@ impl Container {
         registrations: Vec<(TypeId, Registration)>,
         mut problems: Vec<Problem>,
     ) -> Result<Arc<Self>, ContainerError> {
-        let mut index: Vec<(TypeId, usize)> = Vec::with_capacity(registrations.len());
+        let mut index = HashMap::with_capacity_and_hasher(registrations.len(), Default::default());
         let mut services = Vec::with_capacity(registrations.len());
         let mut scoped = Vec::new();
         for (i, (id, mut reg)) in registrations.into_iter().enumerate() {
-            index.push((id, i));
+            index.insert(id, i);
             if let Make::Given(value) = &reg.make {
                 let _ = reg.cell.set((i as u64, Arc::clone(value)));
             }
@@ -139,9 +131,8 @@ impl Container {
             }
             services.push(reg);
         }
-        index.sort_unstable_by_key(|&(id, _)| id);
         let mut container = Container {
-            index: index.into(),
+            index,
             created: AtomicU64::new(services.len() as u64),
             services: services.into(),
             scoped: scoped.into(),
@@ -159,10 +150,7 @@ impl Container {
     }
 
     pub(crate) fn find(&self, id: TypeId) -> Option<usize> {
-        self.index
-            .binary_search_by_key(&id, |&(id, _)| id)
-            .ok()
-            .map(|at| self.index[at].1)
+        self.index.get(&id).copied()
     }
 
     /// The registrations that registration `i` declares it depends on.
@@ -404,20 +392,36 @@ impl<'a> Cx<'a> {
         let i = self
             .container
             .find(id)
-            .ok_or(ResolveError::NotRegistered(short_name(type_name::<T>())))?;
+            .ok_or_else(|| ResolveError::NotRegistered(short_name(type_name::<T>())))?;
         downcast(self.get_at(i).await?)
     }
 
-    /// Registration `i`'s instance: the built one at once, else built (boxed, as building may
-    /// recurse into dependencies).
+    /// Registration `i`'s instance: the built one at once; else built by its sync factory with
+    /// no future boxed (its declared dependencies built first when one is not yet), or by its
+    /// async factory in a boxed future (building may recurse into dependencies).
     pub(crate) async fn get_at(self, i: usize) -> Result<AnyArc, ResolveError> {
-        match self.built(i)? {
-            Some(value) => Ok(value),
-            None => self.build(i).await,
+        if let Some(value) = self.built(i)? {
+            return Ok(value);
+        }
+        let reg = &self.container.services[i];
+        if !matches!(reg.make, Make::Sync(_)) {
+            return self.build(i).await;
+        }
+        match self.build_sync(i) {
+            Err(ResolveError::NotBuilt(_)) if reg.deps.is_some() => {
+                for (dep, _) in self.container.deps_of(i) {
+                    if self.built(dep)?.is_none() {
+                        self.build(dep).await?;
+                    }
+                }
+                self.build_sync(i)
+            }
+            built => built,
         }
     }
 
-    fn built(self, i: usize) -> Result<Option<AnyArc>, ResolveError> {
+    #[inline]
+    pub(crate) fn built(self, i: usize) -> Result<Option<AnyArc>, ResolveError> {
         let reg = &self.container.services[i];
         Ok(match reg.lifetime {
             Lifetime::Singleton => reg.cell.get().map(|(_, v)| Arc::clone(v)),
@@ -429,31 +433,35 @@ impl<'a> Cx<'a> {
         })
     }
 
-    fn build(self, i: usize) -> BoxFuture<'a, Result<AnyArc, ResolveError>> {
+    /// Builds registration `i`, whatever its factory: in a boxed future, so that building can
+    /// recurse into dependencies.
+    pub(crate) fn build(self, i: usize) -> BoxFuture<'a, Result<AnyArc, ResolveError>> {
         Box::pin(async move {
             let container = self.container;
             let reg = &container.services[i];
-            match (reg.lifetime, &reg.make) {
-                (Lifetime::Singleton, Make::Async(_)) => {
+            let Make::Async(make) = &reg.make else {
+                return self.get_at(i).await;
+            };
+            match reg.lifetime {
+                Lifetime::Singleton => {
                     let cx = Cx::new(container, None);
                     let (_, value) = reg
                         .cell
                         .get_or_try_init(|| async {
                             // Numbered once built, after what it depends on.
-                            let value = reg.make(cx).await?;
+                            let value = make(cx).await?;
                             Ok::<_, ResolveError>((container.next_created(), value))
                         })
                         .await?;
                     Ok(Arc::clone(value))
                 }
-                (Lifetime::Singleton, _) => self.build_sync(i),
-                (Lifetime::Transient, _) => reg.make(self).await,
-                (Lifetime::Scoped, _) => {
+                Lifetime::Transient => make(self).await,
+                Lifetime::Scoped => {
                     let scope = self.scope.ok_or(ResolveError::NoScope(reg.name))?;
                     let (_, value) = scope
                         .slot(reg.slot)
                         .get_or_try_init(|| async {
-                            let value = reg.make(self).await?;
+                            let value = make(self).await?;
                             Ok::<_, ResolveError>((scope.next_created(), value))
                         })
                         .await?;
@@ -505,7 +513,7 @@ impl Resolver for Cx<'_> {
         let i = self
             .container
             .find(id)
-            .ok_or(ResolveError::NotRegistered(short_name(name)))?;
+            .ok_or_else(|| ResolveError::NotRegistered(short_name(name)))?;
         match self.built(i)? {
             Some(value) => Ok(value),
             None => self.build_sync(i),

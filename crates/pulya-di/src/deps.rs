@@ -5,8 +5,8 @@ use std::any::{Any, TypeId, type_name};
 use std::future::Future;
 use std::sync::Arc;
 
-use crate::ResolveError;
 use crate::container::Cx;
+use crate::{ResolveError, Resolver};
 
 /// One declared dependency: a service's type, and its name for error messages.
 #[doc(hidden)]
@@ -68,10 +68,18 @@ pub trait Dependencies: Sized + Send + 'static {
     /// Resolves them.
     #[doc(hidden)]
     fn fetch(cx: Cx<'_>) -> impl Future<Output = Result<Self, ResolveError>> + Send + '_;
+
+    /// Resolves them with no await: each built, or built by a sync factory.
+    #[doc(hidden)]
+    fn fetch_now(r: &dyn Resolver) -> Result<Self, ResolveError>;
 }
 
 impl Dependencies for () {
     fn declare(_: &mut Vec<Dependency>) {}
+
+    fn fetch_now(_: &dyn Resolver) -> Result<Self, ResolveError> {
+        Ok(())
+    }
 
     async fn fetch(_: Cx<'_>) -> Result<Self, ResolveError> {
         Ok(())
@@ -86,6 +94,10 @@ impl<A: Any + Send + Sync> Dependencies for Arc<A> {
     async fn fetch(cx: Cx<'_>) -> Result<Self, ResolveError> {
         cx.get::<A>().await
     }
+
+    fn fetch_now(r: &dyn Resolver) -> Result<Self, ResolveError> {
+        r.resolve::<A>()
+    }
 }
 
 macro_rules! tuple_dependencies {
@@ -97,6 +109,10 @@ macro_rules! tuple_dependencies {
 
             async fn fetch(cx: Cx<'_>) -> Result<Self, ResolveError> {
                 Ok(($(cx.get::<$ty>().await?,)+))
+            }
+
+            fn fetch_now(r: &dyn Resolver) -> Result<Self, ResolveError> {
+                Ok(($(r.resolve::<$ty>()?,)+))
             }
         }
     };

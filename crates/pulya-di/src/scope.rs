@@ -14,6 +14,7 @@ use bytes::Bytes;
 use http::StatusCode;
 use http_body::{Frame, SizeHint};
 use pulya_core::{Body, BoxError, RequestScope, Response};
+use smallvec::SmallVec;
 use tokio::sync::OnceCell;
 
 use crate::container::{AnyArc, Container, Cx, Instance, downcast};
@@ -101,7 +102,9 @@ impl Scope {
 /// A scope's state, shared by the request's context and, once the handler answered, its body.
 pub(crate) struct ScopeInner {
     container: Arc<Container>,
-    slots: Box<[OnceCell<Instance>]>,
+    /// Inline for up to two scoped services, so that making a scope is one allocation (more
+    /// inline slots measured slower: the scope is moved into its `Arc`).
+    slots: SmallVec<[OnceCell<Instance>; 2]>,
     created: AtomicU64,
     outcome: OnceLock<Outcome>,
 }

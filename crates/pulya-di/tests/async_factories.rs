@@ -126,3 +126,26 @@ async fn a_scoped_service_outside_a_scope_is_refused() {
     );
     assert_eq!(calls.load(Ordering::SeqCst), 0);
 }
+
+#[tokio::test]
+async fn a_sync_factory_gets_its_async_dependencies_built_first() {
+    let container = Container::builder()
+        .provide(Service::singleton(|()| async {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            Ok::<_, std::io::Error>(Pool("async".into()))
+        }))
+        .provide(Service::scoped_sync(|pool: Arc<Pool>| {
+            Ok::<_, std::io::Error>(Repo(pool))
+        }))
+        .build()
+        .unwrap();
+    let scope = container.scope();
+    assert_eq!(
+        scope.resolve::<Repo>().unwrap_err(),
+        ResolveError::NotBuilt("Pool"),
+        "synchronously, the async pool cannot be built"
+    );
+    let repo = scope.get::<Repo>().await.unwrap();
+    assert_eq!(repo.0.0, "async");
+    assert!(Arc::ptr_eq(&repo, &scope.resolve::<Repo>().unwrap()));
+}

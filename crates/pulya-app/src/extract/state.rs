@@ -14,7 +14,9 @@ use crate::RequestContext;
 ///
 /// Wrap large or shared state in an `Arc` so that the clone is cheap. A route whose handler
 /// asks for a type that was never registered fails [`App::build`](crate::App::build), which
-/// names the route and the type; finding it per request is one hash-map probe.
+/// names the route and the type; finding it per request is one hash-map probe. For services
+/// built from other services, lazily, per request or with a teardown, use the app's container
+/// instead: [`App::container`](crate::App::container) says when to use which.
 ///
 /// ```
 /// use std::sync::Arc;

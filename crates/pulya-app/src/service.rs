@@ -113,6 +113,17 @@ impl AppService {
         }
     }
 
+    /// Ends what the app owns, once serving has stopped: with the `di` feature, the singletons
+    /// of its container (`App::container`) are disposed, the latest built first
+    /// ([`Container::shutdown`](pulya_di::Container::shutdown)). `pulya-server` calls it after
+    /// its graceful drain; call it when serving an app another way. Later calls do nothing.
+    pub async fn shutdown(&self) {
+        #[cfg(feature = "di")]
+        if let Some(container) = self.inner.data.get::<Arc<pulya_di::Container>>() {
+            container.shutdown().await;
+        }
+    }
+
     /// Every route with its methods, for documentation and debugging.
     pub fn routes(&self) -> impl Iterator<Item = Route<'_>> {
         self.inner.routing.routes()

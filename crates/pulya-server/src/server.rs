@@ -428,6 +428,7 @@ impl Server {
                 }
             }
         }
+        waiter.block_on(service.shutdown());
         result
     }
 
@@ -482,9 +483,12 @@ impl Server {
             Err(err) => tracing::warn!(%err, "listening on an address the system cannot tell"),
         }
         let limit = Arc::new(Semaphore::new(self.settings.max_connections));
+        let app = service.clone();
         self.settings
             .accept_loop(listener, service, tls, signal, limit)
             .await;
+        // After the drain: the app's singletons (a connection pool, say) are disposed.
+        app.shutdown().await;
         Ok(())
     }
 

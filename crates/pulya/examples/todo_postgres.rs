@@ -67,6 +67,11 @@ impl Tx {
         Ok(Self { conn })
     }
 
+    /// The transaction's connection, for statements of one's own.
+    pub(crate) fn client(&self) -> &Object {
+        &self.conn
+    }
+
     async fn end(&self, outcome: Outcome) {
         let (sql, verb) = if outcome.is_success() {
             ("COMMIT", "commit")
@@ -199,7 +204,7 @@ fn todo_of(row: &tokio_postgres::Row) -> Todo {
 
 async fn list(Inject(tx): Inject<Tx>) -> Result<Json<Vec<Todo>>, ErrorResponse> {
     let statement = "SELECT id, title, done FROM todos ORDER BY id LIMIT 1000";
-    let rows = tx.conn.query(statement, &[]).await.map_err(db_failed)?;
+    let rows = tx.client().query(statement, &[]).await.map_err(db_failed)?;
     Ok(Json(rows.iter().map(todo_of).collect()))
 }
 
@@ -210,7 +215,7 @@ async fn create(
     let title = checked_title(&new.title)?;
     let statement = "INSERT INTO todos (title) VALUES ($1) RETURNING id, title, done";
     let row = tx
-        .conn
+        .client()
         .query_one(statement, &[&title])
         .await
         .map_err(db_failed)?;
@@ -228,7 +233,7 @@ async fn create_many(
     for new in &batch {
         let title = checked_title(&new.title)?;
         let row = tx
-            .conn
+            .client()
             .query_one(statement, &[&title])
             .await
             .map_err(db_failed)?;
@@ -240,7 +245,7 @@ async fn create_many(
 async fn show(Path(id): Path<i64>, Inject(tx): Inject<Tx>) -> Result<Json<Todo>, ErrorResponse> {
     let statement = "SELECT id, title, done FROM todos WHERE id = $1";
     let row = tx
-        .conn
+        .client()
         .query_opt(statement, &[&id])
         .await
         .map_err(db_failed)?;
@@ -257,7 +262,7 @@ async fn change(
     let statement = "UPDATE todos SET title = coalesce($2, title), done = coalesce($3, done)
                      WHERE id = $1 RETURNING id, title, done";
     let row = tx
-        .conn
+        .client()
         .query_opt(statement, &[&id, &title, &change.done])
         .await
         .map_err(db_failed)?;
@@ -268,7 +273,7 @@ async fn change(
 async fn remove(Path(id): Path<i64>, Inject(tx): Inject<Tx>) -> Result<StatusCode, ErrorResponse> {
     let statement = "DELETE FROM todos WHERE id = $1";
     let deleted = tx
-        .conn
+        .client()
         .execute(statement, &[&id])
         .await
         .map_err(db_failed)?;
@@ -448,12 +453,8 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let served = Server::bind(args.addr.as_str())
-        .run(app(Arc::clone(&container)))
-        .await;
-    // After the graceful drain: the pool is closed.
-    container.shutdown().await;
-    match served {
+    // After the graceful drain, the server disposes the container's singletons: the pool closes.
+    match Server::bind(args.addr.as_str()).run(app(container)).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err}");

@@ -2,8 +2,8 @@
 //! (`initdb` and `pg_ctl` on a temporary directory and a free loopback port, stopped at the
 //! end), over TCP with hyper-util's client: commit on success, rollback on a failing or
 //! panicking handler, bad input refused with nothing written, the TechEmpower endpoints, every
-//! connection back in the pool after each request, 200 concurrent requests on a pool of 8, and
-//! the pool closed at shutdown.
+//! connection back in the pool after each request, 200 concurrent requests on a pool of 8, a
+//! client gone mid-body, and the pool closed by the server's graceful shutdown.
 //!
 //! Where no server can be started the test says so and passes, except under `CI=true`, where
 //! that is a failure. As root, PostgreSQL runs as the unprivileged `postgres` user (`initdb`
@@ -257,6 +257,59 @@ async fn insert_then_panic(Inject(tx): Inject<todo::Tx>) -> &'static str {
     panic!("the handler failed after writing");
 }
 
+/// Inserts a row, then streams a chunk every 20 ms (for at most 10 s): a client that goes away
+/// mid-body has had a 200, so the row is committed, and the connection goes back to the pool.
+async fn insert_then_stream(Inject(tx): Inject<todo::Tx>) -> Response {
+    tx.client()
+        .execute("INSERT INTO todos (title) VALUES ('streamed')", &[])
+        .await
+        .expect("the insert");
+    struct Ticks(tokio::time::Interval, u32);
+    impl futures_core::Stream for Ticks {
+        type Item = Result<Bytes, std::io::Error>;
+        fn poll_next(
+            mut self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Self::Item>> {
+            if self.1 == 500 {
+                return std::task::Poll::Ready(None);
+            }
+            std::task::ready!(self.0.poll_tick(cx));
+            self.1 += 1;
+            std::task::Poll::Ready(Some(Ok(Bytes::from_static(b"tick\n"))))
+        }
+    }
+    let ticks = Ticks(tokio::time::interval(Duration::from_millis(20)), 0);
+    Response::new(pulya::Body::from_stream(ticks))
+}
+
+/// Sends `GET path` on a socket of its own, reads until `until` arrives, and closes the socket.
+async fn read_then_hang_up(addr: SocketAddr, path: &str, until: &[u8]) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!("GET {path} HTTP/1.1\r\nhost: test\r\n\r\n");
+    socket.write_all(head.as_bytes()).await.unwrap();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !seen.windows(until.len()).any(|w| w == until) {
+        let n = tokio::time::timeout(Duration::from_secs(10), socket.read(&mut buf))
+            .await
+            .expect("bytes in time")
+            .unwrap();
+        assert!(
+            n > 0,
+            "the server closed first: {:?}",
+            String::from_utf8_lossy(&seen)
+        );
+        seen.extend_from_slice(&buf[..n]);
+    }
+    assert!(
+        seen.starts_with(b"HTTP/1.1 200"),
+        "{:?}",
+        String::from_utf8_lossy(&seen)
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_todo_app_on_a_real_postgres() {
     let Some(pg) = postgres_or_skip() else { return };
@@ -271,7 +324,9 @@ async fn the_todo_app_on_a_real_postgres() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let app = todo::app(Arc::clone(&container)).post("/todos/panic", insert_then_panic);
+    let app = todo::app(Arc::clone(&container))
+        .post("/todos/panic", insert_then_panic)
+        .get("/todos/stream", insert_then_stream);
     let server = tokio::spawn(
         Server::from_listener(listener)
             .shutdown_timeout(Duration::from_secs(5))
@@ -412,6 +467,24 @@ async fn the_todo_app_on_a_real_postgres() {
         "sorted by message: '<script>' sorts before 'A bad random'"
     );
 
+    // A client gone mid-body: the handler answered 200, so its insert is committed, and the
+    // connection goes back to the pool once the server notices and drops the body.
+    read_then_hang_up(addr, "/todos/stream", b"tick").await;
+    let mut committed = 0;
+    for _ in 0..400 {
+        committed = rows(&checker).await;
+        if committed == 3 && pool.status().available == pool.status().size {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(
+        committed, 3,
+        "the streamed request's row, committed after the hang-up"
+    );
+    let status = all_idle(&pool).await;
+    assert_eq!(status.available, status.size, "{status:?}");
+
     // 200 concurrent requests on a pool of 8.
     let api = Arc::new(api);
     let tasks: Vec<_> = (0..200)
@@ -431,7 +504,7 @@ async fn the_todo_app_on_a_real_postgres() {
         let status = task.await.unwrap();
         assert!(status == 201 || status == 200, "{status}");
     }
-    assert_eq!(rows(&checker).await, 102);
+    assert_eq!(rows(&checker).await, 103);
     let status = all_idle(&pool).await;
     assert!(status.size <= 8, "{status:?}");
     assert_eq!(
@@ -439,9 +512,9 @@ async fn the_todo_app_on_a_real_postgres() {
         "every connection back: {status:?}"
     );
 
-    // Graceful shutdown, then the container closes the pool.
+    // Graceful shutdown: the server disposes the container's singletons, so the pool closes.
+    assert!(!pool.is_closed());
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();
-    container.shutdown().await;
     assert!(pool.is_closed());
 }

@@ -53,7 +53,8 @@ pub use app::{App, BuildError, BuildProblem, DEFAULT_BODY_LIMIT, Group};
 pub use handler::Handler;
 pub use middleware::{Endpoint, Middleware, Next};
 pub use pulya_core::{
-    AppData, Body, BoxFuture, ErrorResponse, IntoResponse, Request, RequestContext, Response,
+    AppData, Body, BoxError, BoxFuture, ErrorResponse, IntoResponse, Request, RequestContext,
+    Response,
 };
 pub use pulya_responses::{ErrorPages, Html, Json, JsonCodec, Redirect};
 pub use pulya_routing::{OnInvalid, ParamRule, TrailingSlash};

@@ -113,6 +113,23 @@ impl AppService {
         }
     }
 
+    /// Starts what the app owns, before it serves: with the `di` feature, the
+    /// [eager](pulya_di::Service::eager) singletons of its container are built
+    /// ([`Container::start`](pulya_di::Container::start)), so that a database that cannot be
+    /// reached stops the start rather than a request. `pulya-server` calls it before it accepts
+    /// connections; call it when serving an app another way. Built services stay built, so a
+    /// second call does nothing more.
+    ///
+    /// # Errors
+    /// The first factory that failed, naming its service.
+    pub async fn start(&self) -> Result<(), pulya_core::BoxError> {
+        #[cfg(feature = "di")]
+        if let Some(container) = self.inner.data.get::<Arc<pulya_di::Container>>() {
+            container.start().await?;
+        }
+        Ok(())
+    }
+
     /// Ends what the app owns, once serving has stopped: with the `di` feature, the singletons
     /// of its container (`App::container`) are disposed, the latest built first
     /// ([`Container::shutdown`](pulya_di::Container::shutdown)). `pulya-server` calls it after

@@ -195,8 +195,9 @@ impl<T: Any + Send + Sync> Service<T> {
     }
 
     /// Builds the singleton at [`Container::start`] instead of on first use, so that a failing
-    /// factory (a database that cannot be reached) stops the start, not a request. Only for
-    /// singletons: on another lifetime the build fails.
+    /// factory (a database that cannot be reached) stops the start, not a request; a server of
+    /// `pulya-server` calls it before it listens (`AppService::start`). Only for singletons: on
+    /// another lifetime the build fails.
     pub fn eager(mut self) -> Self {
         self.eager = true;
         self
@@ -204,7 +205,8 @@ impl<T: Any + Send + Sync> Service<T> {
 
     /// Runs `dispose` when the instance's life ends: for a scoped service after its request's
     /// response body has been sent (or the request ended otherwise, which the [`Outcome`]
-    /// says), for a singleton at [`Container::shutdown`], in reverse order of creation.
+    /// says), for a singleton at [`Container::shutdown`] (which a server of `pulya-server` calls
+    /// after its graceful drain), in reverse order of creation.
     /// Transient instances are never disposed (nothing tracks them).
     pub fn dispose<G, Fut>(mut self, dispose: G) -> Self
     where

@@ -27,6 +27,9 @@ pub enum ServeError {
         /// Why.
         reason: String,
     },
+    /// What the app builds before serving failed: an eager singleton of its container
+    /// ([`AppService::start`](pulya_app::AppService::start)).
+    Start(pulya_app::BoxError),
 }
 
 impl fmt::Display for ServeError {
@@ -36,6 +39,7 @@ impl fmt::Display for ServeError {
             Self::Bind { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
             Self::Runtime(err) => write!(f, "cannot start the runtime: {err}"),
             Self::Tls { what, reason } => write!(f, "cannot serve TLS with {what}: {reason}"),
+            Self::Start(err) => write!(f, "cannot start the app: {err}"),
         }
     }
 }
@@ -47,6 +51,7 @@ impl std::error::Error for ServeError {
             Self::Bind { source, .. } => Some(source),
             Self::Runtime(err) => Some(err),
             Self::Tls { .. } => None,
+            Self::Start(err) => Some(&**err),
         }
     }
 }

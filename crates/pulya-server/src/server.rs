@@ -351,6 +351,15 @@ impl Server {
         let workers = self.workers.unwrap_or_else(|| {
             std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
         });
+        let waiter = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(ServeError::Runtime)?;
+        // On the runtime that outlives the workers, so that what the app's eager singletons
+        // spawn (a pool's connection tasks) runs while they serve.
+        waiter
+            .block_on(service.start())
+            .map_err(ServeError::Start)?;
         let listeners = self.bind_workers(workers)?;
         if let Some(addr) = listeners.first().and_then(|l| l.local_addr().ok()) {
             tracing::info!(%addr, workers, "listening, one runtime per core");
@@ -410,10 +419,6 @@ impl Server {
                     .map_err(ServeError::Runtime)
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let waiter = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(ServeError::Runtime)?;
         waiter.block_on(signal);
         stop.send_replace(true);
         let mut result = Ok(());
@@ -473,6 +478,7 @@ impl Server {
             .transpose()?;
         #[cfg(not(feature = "tls"))]
         let tls = None;
+        service.start().await.map_err(ServeError::Start)?;
         let listener = self.listen()?;
         let signal = self
             .signal

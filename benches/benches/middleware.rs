@@ -278,11 +278,41 @@ fn middleware(c: &mut Criterion) {
     group.finish();
 }
 
+/// The in-memory rate limiter's check: one hot key, and a key among a million held.
+fn rate_limit(c: &mut Criterion) {
+    use pulya_middleware::rate_limit::{MemoryStore, Quota};
+    let quota = Quota::per_second(1_000_000_000).burst(u32::MAX);
+    let mut group = c.benchmark_group("rate_limit");
+    let hot = MemoryStore::new();
+    let mut now = 0u64;
+    group.bench_function("memory_check_hot_key", |b| {
+        b.iter(|| {
+            now += 1;
+            black_box(hot.check_at(b"192.0.2.1", quota, now))
+        })
+    });
+    // A slow quota, so that none of the million is full again (none is evicted).
+    let slow = Quota::per_minute(10);
+    let million = MemoryStore::new();
+    for i in 0..1_000_000u32 {
+        million.check_at(&i.to_le_bytes(), slow, 0);
+    }
+    let mut i = 0u32;
+    group.bench_function("memory_check_1m_keys", |b| {
+        b.iter(|| {
+            // A stride that visits keys all over the million, not in insertion order.
+            i = (i + 7_919) % 1_000_000;
+            black_box(million.check_at(&i.to_le_bytes(), slow, 1))
+        })
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
-    targets = middleware
+    targets = middleware, rate_limit
 }
 criterion_main!(benches);

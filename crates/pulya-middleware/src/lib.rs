@@ -8,6 +8,7 @@
 //! | [`catch_panic`] | `catch-panic` | a panic becomes a 500; a panicking stream ends cleanly |
 //! | [`timeout`] | `timeout` | a deadline for the handler, answered 503 (or 408) |
 //! | [`body_limit`] | `body-limit` | a body limit per app, group or route |
+//! | [`rate_limit`] | `rate-limit` | GCRA per client IP (or key), 429 with `Retry-After` and `RateLimit-*` headers |
 //! | `compression` | `compression` (or `compression-gzip`, `-br`, `-zstd`) | gzip, brotli, zstd |
 //! | [`security_headers`] | `security-headers` | `nosniff`, frame options, referrer policy, CSP, HSTS |
 //! | [`serve_dir`] | `serve-dir` | static files from a directory |
@@ -29,6 +30,8 @@ pub mod catch_panic;
 pub mod compression;
 #[cfg(feature = "cors")]
 pub mod cors;
+#[cfg(feature = "rate-limit")]
+pub mod rate_limit;
 #[cfg(feature = "request-id")]
 pub mod request_id;
 #[cfg(feature = "security-headers")]

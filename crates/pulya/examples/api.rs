@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release -p pulya --example api -- [--addr 127.0.0.1:3000] [--workers N] \
-//!     [--cors-origin https://app.example]...
+//!     [--cors-origin https://app.example]... [--rate-limit 20/s]
 //! curl -si localhost:3000/items --compressed          # 1,000 items, compressed
 //! curl -si localhost:3000/items/7
 //! curl -si localhost:3000/items -H 'content-type: application/json' -d '{"name":"new"}'
@@ -12,6 +12,8 @@
 //! ```
 //!
 //! Every request is logged on stderr (target `pulya::access`); `RUST_LOG=warn` turns that off.
+//! With `--rate-limit N/s` (or `N/m`), each client IP may make N requests a second (a minute),
+//! N at once; over it, 429 with `Retry-After`.
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -21,6 +23,7 @@ use std::time::Duration;
 
 use pulya::middleware::compression::Compression;
 use pulya::middleware::cors::Cors;
+use pulya::middleware::rate_limit::{Quota, RateLimit};
 use pulya::middleware::timeout::Timeout;
 use pulya::prelude::*;
 use pulya::responses::ErrorResponse;
@@ -118,10 +121,13 @@ async fn panics() -> &'static str {
 }
 
 /// The example app, without the server: its routes, its store, and its middleware.
-pub(crate) fn app(cors_origins: &[String]) -> Result<App, String> {
+pub(crate) fn app(cors_origins: &[String], rate_limit: Option<Quota>) -> Result<App, String> {
     let mut app = App::new().state(Store::seeded(1_000)).middleware(
         pulya::middleware::standard().timeout(Some(Timeout::new(Duration::from_secs(1)))),
     );
+    if let Some(quota) = rate_limit {
+        app = app.middleware(RateLimit::new(quota));
+    }
     if !cors_origins.is_empty() {
         let cors = Cors::builder()
             .allow_origins(cors_origins)
@@ -146,6 +152,19 @@ struct Args {
     addr: String,
     workers: Option<usize>,
     cors_origins: Vec<String>,
+    rate_limit: Option<Quota>,
+}
+
+/// `N/s` or `N/m`: N requests a second or a minute.
+pub(crate) fn parse_quota(text: &str) -> Result<Quota, String> {
+    let bad = || format!("--rate-limit takes N/s or N/m (N above 0), not `{text}`");
+    let (n, per) = text.split_once('/').ok_or_else(bad)?;
+    let n: u32 = n.parse().ok().filter(|&n| n > 0).ok_or_else(bad)?;
+    match per {
+        "s" => Ok(Quota::per_second(n)),
+        "m" => Ok(Quota::per_minute(n)),
+        _ => Err(bad()),
+    }
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -153,6 +172,7 @@ fn parse_args() -> Result<Args, String> {
         addr: "127.0.0.1:3000".to_owned(),
         workers: None,
         cors_origins: Vec::new(),
+        rate_limit: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -167,9 +187,12 @@ fn parse_args() -> Result<Args, String> {
                 );
             }
             "--cors-origin" => args.cors_origins.push(value()?),
+            "--rate-limit" => args.rate_limit = Some(parse_quota(&value()?)?),
             "-h" | "--help" => {
                 return Err(
-                    "usage: api [--addr HOST:PORT] [--workers N] [--cors-origin URL]...".to_owned(),
+                    "usage: api [--addr HOST:PORT] [--workers N] [--cors-origin URL]... \
+                     [--rate-limit N/s]"
+                        .to_owned(),
                 );
             }
             other => return Err(format!("unknown argument `{other}`; try --help")),
@@ -194,7 +217,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let app = match app(&args.cors_origins) {
+    let app = match app(&args.cors_origins, args.rate_limit) {
         Ok(app) => app,
         Err(msg) => {
             eprintln!("--cors-origin: {msg}");

@@ -1,0 +1,670 @@
+//! Rate limiting per client: GCRA (the generic cell rate algorithm, a token bucket kept as one
+//! timestamp per key), per app, group or route.
+//!
+//! [`RateLimit`] is the middleware; [`Quota`] its rate and burst; [`KeyBy`] what a client is
+//! (its IP address by default, or a header, or a function of the request), with a rule for
+//! trusted proxies; [`MemoryStore`] keeps the state in process, in shards, evicting keys whose
+//! bucket is full again so that memory follows the clients seen within one refill period.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::{BuildHasher, RandomState};
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use http::{HeaderName, HeaderValue, StatusCode, header};
+use pulya_core::{
+    Body, BoxFuture, ErrorResponse, Middleware, Next, Request, RequestContext, Response,
+};
+
+/// How many requests a client may make: `burst` at once, refilled at `per_second`.
+///
+/// ```
+/// use pulya_middleware::rate_limit::Quota;
+///
+/// let quota = Quota::per_second(20).burst(40);
+/// assert_eq!(quota.limit(), 40);
+/// assert_eq!(Quota::per_second(20).limit(), 20, "the burst is the rate unless set");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    /// Nanoseconds between two requests at the sustained rate (GCRA's emission interval).
+    interval: u64,
+    burst: u32,
+}
+
+impl Quota {
+    /// `n` requests a second, with a burst of `n`.
+    ///
+    /// # Panics
+    /// When `n` is 0.
+    pub fn per_second(n: u32) -> Self {
+        Self::per(n, Duration::from_secs(1))
+    }
+
+    /// `n` requests a minute, with a burst of `n`.
+    ///
+    /// # Panics
+    /// When `n` is 0.
+    pub fn per_minute(n: u32) -> Self {
+        Self::per(n, Duration::from_secs(60))
+    }
+
+    /// `n` requests per `period`, with a burst of `n`.
+    ///
+    /// # Panics
+    /// When `n` is 0 or `period` is shorter than `n` nanoseconds.
+    pub fn per(n: u32, period: Duration) -> Self {
+        assert!(n > 0, "a quota allows at least one request");
+        let interval = u64::try_from(period.as_nanos() / u128::from(n)).unwrap_or(u64::MAX);
+        assert!(
+            interval > 0,
+            "a quota's period is at least a nanosecond a request"
+        );
+        Self { interval, burst: n }
+    }
+
+    /// Allows `burst` requests at once (at least 1) over the sustained rate.
+    pub fn burst(mut self, burst: u32) -> Self {
+        self.burst = burst.max(1);
+        self
+    }
+
+    /// The most requests at once: what `RateLimit-Limit` says.
+    pub fn limit(&self) -> u32 {
+        self.burst
+    }
+
+    /// GCRA's tolerance: how far ahead of now the theoretical arrival time may run.
+    fn tolerance(&self) -> u64 {
+        self.interval.saturating_mul(u64::from(self.burst - 1))
+    }
+}
+
+/// The verdict on one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decision {
+    /// Whether the request may go on.
+    pub allowed: bool,
+    /// Requests left at once after this one.
+    pub remaining: u32,
+    /// Until the bucket is full again.
+    pub reset: Duration,
+    /// Until a refused request would be allowed (zero when allowed).
+    pub retry_after: Duration,
+}
+
+/// GCRA on one key's theoretical arrival time `tat` (nanoseconds on the store's clock), at
+/// `now`: the verdict, and the time to store when allowed. Shared by every store, so that they
+/// agree to the nanosecond.
+///
+/// ```
+/// use pulya_middleware::rate_limit::{Quota, gcra};
+///
+/// let quota = Quota::per_second(2); // a burst of 2, one every 500 ms
+/// let (first, tat) = gcra(quota, None, 0);
+/// assert!(first.allowed && first.remaining == 1);
+/// let (second, tat) = gcra(quota, tat, 0);
+/// assert!(second.allowed && second.remaining == 0);
+/// let (third, _) = gcra(quota, tat, 0);
+/// assert!(!third.allowed);
+/// assert_eq!(third.retry_after.as_millis(), 500);
+/// ```
+pub fn gcra(quota: Quota, tat: Option<u64>, now: u64) -> (Decision, Option<u64>) {
+    let tolerance = quota.tolerance();
+    let tat = tat.unwrap_or(now).max(now);
+    let new_tat = tat.saturating_add(quota.interval);
+    let allow_at = new_tat.saturating_sub(tolerance + quota.interval);
+    if allow_at > now {
+        let decision = Decision {
+            allowed: false,
+            remaining: 0,
+            reset: Duration::from_nanos(tat - now),
+            retry_after: Duration::from_nanos(allow_at - now),
+        };
+        return (decision, None);
+    }
+    let ahead = new_tat - now;
+    let left = (tolerance + quota.interval - ahead) / quota.interval;
+    let decision = Decision {
+        allowed: true,
+        remaining: u32::try_from(left).unwrap_or(u32::MAX),
+        reset: Duration::from_nanos(ahead),
+        retry_after: Duration::ZERO,
+    };
+    (decision, Some(new_tat))
+}
+
+/// A store that shares limits between instances (Redis, say), failed to answer.
+#[derive(Debug)]
+pub struct StoreError(pub pulya_core::BoxError);
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the rate-limit store failed: {}", self.0)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// Where the limits live when they are shared between instances: one atomic check-and-update
+/// per request (one round trip for a network store). [`MemoryStore`] is the in-process store
+/// and needs no future; this trait is for stores of one's own.
+pub trait RateLimitStore: Send + Sync + 'static {
+    /// Applies one request of `key` under `quota` (see [`gcra`]), on the store's own clock so
+    /// that instances agree.
+    fn check<'a>(
+        &'a self,
+        key: &'a [u8],
+        quota: Quota,
+    ) -> BoxFuture<'a, Result<Decision, StoreError>>;
+}
+
+/// The in-process store: shards of hash maps from key to theoretical arrival time. A key whose
+/// bucket is full again is worth nothing and is evicted when its shard grows, so memory
+/// follows the clients seen within one refill period.
+pub struct MemoryStore {
+    shards: Box<[Mutex<Shard>]>,
+    /// A random seed for choosing a key's shard.
+    seed: u64,
+}
+
+struct Shard {
+    tats: HashMap<Key, u64, RandomState>,
+    /// Sweep when the shard reaches this many keys.
+    sweep_at: usize,
+}
+
+/// A shard's first sweep, and the least between sweeps.
+const MIN_SWEEP: usize = 1024;
+
+/// The longest key kept inline (an IPv6 address is 16 bytes): no allocation and no pointer to
+/// follow when comparing it.
+const INLINE_KEY: usize = 30;
+
+/// A key of the map: inline up to [`INLINE_KEY`] bytes, else boxed. Hashes and compares as its
+/// bytes, so that the map is searched with a `&[u8]`.
+#[derive(Clone)]
+enum Key {
+    Inline(u8, [u8; INLINE_KEY]),
+    Boxed(Box<[u8]>),
+}
+
+impl Key {
+    fn new(bytes: &[u8]) -> Self {
+        match u8::try_from(bytes.len()) {
+            Ok(len) if bytes.len() <= INLINE_KEY => {
+                let mut inline = [0; INLINE_KEY];
+                inline[..bytes.len()].copy_from_slice(bytes);
+                Key::Inline(len, inline)
+            }
+            _ => Key::Boxed(bytes.into()),
+        }
+    }
+}
+
+impl std::borrow::Borrow<[u8]> for Key {
+    fn borrow(&self) -> &[u8] {
+        match self {
+            Key::Inline(len, bytes) => &bytes[..usize::from(*len)],
+            Key::Boxed(bytes) => bytes,
+        }
+    }
+}
+
+impl std::hash::Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        std::borrow::Borrow::<[u8]>::borrow(self).hash(state);
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Self) -> bool {
+        std::borrow::Borrow::<[u8]>::borrow(self) == std::borrow::Borrow::<[u8]>::borrow(other)
+    }
+}
+
+impl Eq for Key {}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryStore")
+            .field("keys", &self.len())
+            .finish()
+    }
+}
+
+impl MemoryStore {
+    /// An empty store of 64 shards (a lock each, so that cores seldom wait on one another).
+    pub fn new() -> Self {
+        // Within a shard, SipHash with a random key: the keys are the clients', who must not
+        // be able to make a chain of collisions.
+        let hasher = RandomState::new();
+        let shards = (0..64)
+            .map(|_| {
+                Mutex::new(Shard {
+                    tats: HashMap::with_hasher(hasher.clone()),
+                    sweep_at: MIN_SWEEP,
+                })
+            })
+            .collect();
+        Self {
+            shards,
+            seed: hasher.hash_one(0x5eed_u64) | 1,
+        }
+    }
+
+    /// How many keys are held.
+    pub fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|shard| shard.lock().unwrap_or_else(|e| e.into_inner()).tats.len())
+            .sum()
+    }
+
+    /// Whether no key is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// A key's shard: a seeded multiply-and-shift hash, cheaper than hashing the key twice
+    /// with SipHash. Its seed is random, so that a client cannot aim at one shard's lock; the
+    /// map inside the shard does not rely on it.
+    fn shard_of(&self, key: &[u8]) -> usize {
+        let mut h = self.seed ^ key.len() as u64;
+        for chunk in key.chunks(8) {
+            let mut word = [0; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            h = (h ^ u64::from_le_bytes(word)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            h ^= h >> 29;
+        }
+        (h >> 58) as usize % self.shards.len()
+    }
+
+    /// Applies one request of `key` at `now` (nanoseconds on any clock that only goes forward).
+    pub fn check_at(&self, key: &[u8], quota: Quota, now: u64) -> Decision {
+        let shard = &self.shards[self.shard_of(key)];
+        let mut shard = shard.lock().unwrap_or_else(|e| e.into_inner());
+        // One probe for a key that is held: its time is read and updated in place.
+        if let Some(stored) = shard.tats.get_mut(key) {
+            let (decision, new_tat) = gcra(quota, Some(*stored), now);
+            if let Some(new_tat) = new_tat {
+                *stored = new_tat;
+            }
+            return decision;
+        }
+        let (decision, new_tat) = gcra(quota, None, now);
+        if let Some(new_tat) = new_tat {
+            if shard.tats.len() >= shard.sweep_at {
+                shard.tats.retain(|_, tat| *tat > now);
+                shard.sweep_at = (shard.tats.len() * 2).max(MIN_SWEEP);
+            }
+            shard.tats.insert(Key::new(key), new_tat);
+        }
+        decision
+    }
+}
+
+/// What a client is, for its limit.
+#[derive(Clone)]
+pub enum KeyBy {
+    /// The peer's IP address (the default). Behind proxies listed with
+    /// [`RateLimit::trust_proxies`], the client's address from `X-Forwarded-For` or
+    /// `Forwarded`.
+    Ip,
+    /// The value of a request header (an API key, say); a request without it is not limited.
+    Header(HeaderName),
+    /// A function of the request; `None` leaves the request unlimited.
+    Fn(KeyFn),
+}
+
+/// A function that names a request's client, for [`KeyBy::Fn`].
+pub type KeyFn = Arc<dyn Fn(&Request, &RequestContext) -> Option<Vec<u8>> + Send + Sync>;
+
+impl fmt::Debug for KeyBy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Ip => f.write_str("Ip"),
+            Self::Header(name) => f.debug_tuple("Header").field(name).finish(),
+            Self::Fn(_) => f.write_str("Fn(..)"),
+        }
+    }
+}
+
+/// An address range of trusted proxies: an address and how many leading bits must match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpRange {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl IpRange {
+    /// The addresses whose first `prefix` bits are `addr`'s (`10.0.0.0`, 8 for `10.0.0.0/8`).
+    pub fn new(addr: IpAddr, prefix: u8) -> Self {
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        Self {
+            addr,
+            prefix: prefix.min(max),
+        }
+    }
+
+    /// Whether `ip` is in the range (an IPv4 address never is in an IPv6 range).
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let (a, b, bits) = match (self.addr, ip) {
+            (IpAddr::V4(a), IpAddr::V4(b)) => (
+                u128::from(u32::from(a)) << 96,
+                u128::from(u32::from(b)) << 96,
+                self.prefix,
+            ),
+            (IpAddr::V6(a), IpAddr::V6(b)) => (u128::from(a), u128::from(b), self.prefix),
+            _ => return false,
+        };
+        let mask = u128::MAX.checked_shl(128 - u32::from(bits)).unwrap_or(0);
+        a & mask == b & mask
+    }
+}
+
+impl From<IpAddr> for IpRange {
+    fn from(addr: IpAddr) -> Self {
+        Self::new(addr, if addr.is_ipv4() { 32 } else { 128 })
+    }
+}
+
+/// What a store's failure does to the request: let it through (fail open, the default) or
+/// answer `503 Service Unavailable` (fail closed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnStoreError {
+    /// Let the request through, logged.
+    Allow,
+    /// Answer 503, logged.
+    Refuse,
+}
+
+enum Store {
+    Memory(MemoryStore),
+    Shared {
+        store: Arc<dyn RateLimitStore>,
+        timeout: Duration,
+        on_error: OnStoreError,
+    },
+}
+
+type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
+
+struct Config {
+    quota: Quota,
+    key: KeyBy,
+    trusted: Vec<IpRange>,
+    store: Store,
+    clock: Clock,
+    limit: HeaderValue,
+    refused_body: bytes::Bytes,
+}
+
+/// Rate limiting middleware: every response carries `RateLimit-Limit`, `RateLimit-Remaining`
+/// and `RateLimit-Reset` (seconds), and a client over its quota gets `429 Too Many Requests`
+/// in Pulya's error shape with `Retry-After` (seconds, rounded up), without reaching the
+/// handler. Put it on the app, a group or a route.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use pulya_app::App;
+/// use pulya_middleware::rate_limit::{Quota, RateLimit};
+///
+/// let client = App::new()
+///     .get("/", || async { "hi" })
+///     .middleware(RateLimit::new(Quota::per_minute(2)))
+///     .test_client();
+/// let first = client.get("/").send().await;
+/// assert_eq!(first.header("ratelimit-remaining"), Some("1"));
+/// assert_eq!(client.get("/").send().await.status(), 200);
+/// let third = client.get("/").send().await;
+/// assert_eq!(third.status(), 429);
+/// assert_eq!(third.header("retry-after"), Some("30"));
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct RateLimit {
+    config: Arc<Config>,
+}
+
+impl fmt::Debug for RateLimit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RateLimit")
+            .field("quota", &self.config.quota)
+            .field("key", &self.config.key)
+            .field("trusted", &self.config.trusted)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Nanoseconds since the first call in this process: a clock that only goes forward.
+fn monotonic() -> u64 {
+    static START: OnceLock<Instant> = OnceLock::new();
+    u64::try_from(START.get_or_init(Instant::now).elapsed().as_nanos()).unwrap_or(u64::MAX)
+}
+
+impl RateLimit {
+    /// `quota` per client IP address, in memory ([`MemoryStore`]).
+    pub fn new(quota: Quota) -> Self {
+        let refused = ErrorResponse::new(StatusCode::TOO_MANY_REQUESTS, "too many requests");
+        Self {
+            config: Arc::new(Config {
+                quota,
+                key: KeyBy::Ip,
+                trusted: Vec::new(),
+                store: Store::Memory(MemoryStore::new()),
+                clock: Arc::new(monotonic),
+                limit: HeaderValue::from(quota.limit()),
+                refused_body: bytes::Bytes::from(refused.to_json()),
+            }),
+        }
+    }
+
+    fn config_mut(&mut self) -> &mut Config {
+        Arc::get_mut(&mut self.config).expect("configured before it is cloned")
+    }
+
+    /// What a client is: [`KeyBy::Ip`] by default.
+    ///
+    /// # Panics
+    /// On a clone (configure before cloning).
+    pub fn key(mut self, key: KeyBy) -> Self {
+        self.config_mut().key = key;
+        self
+    }
+
+    /// Proxies whose `X-Forwarded-For` and `Forwarded` headers are believed: when the peer is
+    /// one of them, the client is the last address of those headers that is not a trusted
+    /// proxy. From any other peer the headers are ignored, so that a client cannot pick its own
+    /// key. Default: none.
+    ///
+    /// # Panics
+    /// On a clone.
+    pub fn trust_proxies(mut self, ranges: impl IntoIterator<Item = IpRange>) -> Self {
+        self.config_mut().trusted = ranges.into_iter().collect();
+        self
+    }
+
+    /// Keeps the limits in `store`, shared between instances, waiting at most `timeout` for
+    /// it (default 50 ms with [`RateLimit::shared`]) and then doing what `on_error` says.
+    ///
+    /// # Panics
+    /// On a clone.
+    pub fn store(
+        mut self,
+        store: Arc<dyn RateLimitStore>,
+        timeout: Duration,
+        on_error: OnStoreError,
+    ) -> Self {
+        self.config_mut().store = Store::Shared {
+            store,
+            timeout,
+            on_error,
+        };
+        self
+    }
+
+    /// [`store`](Self::store) with a 50 ms timeout, failing open.
+    pub fn shared(self, store: Arc<dyn RateLimitStore>) -> Self {
+        self.store(store, Duration::from_millis(50), OnStoreError::Allow)
+    }
+
+    /// The in-memory store's clock, in nanoseconds (default: a monotonic clock); for tests.
+    ///
+    /// # Panics
+    /// On a clone.
+    pub fn clock(mut self, now: impl Fn() -> u64 + Send + Sync + 'static) -> Self {
+        self.config_mut().clock = Arc::new(now);
+        self
+    }
+
+    /// The key of `req`, or `None` to leave it unlimited.
+    fn key_of(&self, req: &Request, cx: &RequestContext) -> Option<Vec<u8>> {
+        let config = &self.config;
+        match &config.key {
+            KeyBy::Ip => {
+                let peer = cx.peer_addr()?.ip();
+                let ip = if config.trusted.iter().any(|r| r.contains(peer)) {
+                    forwarded_client(req, &config.trusted).unwrap_or(peer)
+                } else {
+                    peer
+                };
+                Some(match ip {
+                    IpAddr::V4(v4) => v4.octets().to_vec(),
+                    IpAddr::V6(v6) => v6.octets().to_vec(),
+                })
+            }
+            KeyBy::Header(name) => req.headers().get(name).map(|v| v.as_bytes().to_vec()),
+            KeyBy::Fn(f) => f(req, cx),
+        }
+    }
+}
+
+/// The client behind trusted proxies: the last address of `X-Forwarded-For` (or of
+/// `Forwarded`'s `for=`) that is not a trusted proxy.
+fn forwarded_client(req: &Request, trusted: &[IpRange]) -> Option<IpAddr> {
+    let mut hops: Vec<IpAddr> = Vec::new();
+    for value in req.headers().get_all("x-forwarded-for") {
+        let value = value.to_str().ok()?;
+        hops.extend(
+            value
+                .split(',')
+                .filter_map(|hop| hop.trim().parse::<IpAddr>().ok()),
+        );
+    }
+    if hops.is_empty() {
+        for value in req.headers().get_all(header::FORWARDED) {
+            let value = value.to_str().ok()?;
+            hops.extend(value.split([',', ';']).filter_map(|pair| {
+                let (name, addr) = pair.trim().split_once('=')?;
+                name.eq_ignore_ascii_case("for")
+                    .then(|| forwarded_addr(addr))?
+            }));
+        }
+    }
+    hops.into_iter()
+        .rev()
+        .find(|hop| !trusted.iter().any(|r| r.contains(*hop)))
+}
+
+/// An address of `Forwarded: for=`: `192.0.2.1`, `"192.0.2.1:4711"` or `"[2001:db8::1]:4711"`.
+fn forwarded_addr(value: &str) -> Option<IpAddr> {
+    let value = value.trim_matches('"');
+    if let Some(rest) = value.strip_prefix('[') {
+        return rest.split(']').next()?.parse().ok();
+    }
+    value
+        .parse()
+        .ok()
+        .or_else(|| value.rsplit_once(':')?.0.parse().ok())
+}
+
+fn seconds_up(d: Duration) -> u64 {
+    d.as_secs() + u64::from(d.subsec_nanos() > 0)
+}
+
+fn with_headers(mut res: Response, config: &Config, decision: &Decision) -> Response {
+    let headers = res.headers_mut();
+    headers.insert("ratelimit-limit", config.limit.clone());
+    headers.insert("ratelimit-remaining", HeaderValue::from(decision.remaining));
+    headers.insert(
+        "ratelimit-reset",
+        HeaderValue::from(seconds_up(decision.reset)),
+    );
+    res
+}
+
+fn refused(config: &Config, decision: &Decision) -> Response {
+    let mut res = Response::new(Body::full(config.refused_body.clone()));
+    *res.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    let headers = res.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(
+        header::RETRY_AFTER,
+        HeaderValue::from(seconds_up(decision.retry_after).max(1)),
+    );
+    with_headers(res, config, decision)
+}
+
+impl Middleware for RateLimit {
+    fn call(&self, req: Request, next: Next) -> BoxFuture<'static, Response> {
+        let Some(key) = self.key_of(&req, next.context()) else {
+            return next.run(req);
+        };
+        let config = Arc::clone(&self.config);
+        match &config.store {
+            Store::Memory(store) => {
+                let decision = store.check_at(&key, config.quota, (config.clock)());
+                if !decision.allowed {
+                    return Box::pin(std::future::ready(refused(&config, &decision)));
+                }
+                let fut = next.run(req);
+                Box::pin(async move { with_headers(fut.await, &config, &decision) })
+            }
+            Store::Shared { .. } => Box::pin(async move {
+                let Store::Shared {
+                    store,
+                    timeout,
+                    on_error,
+                } = &config.store
+                else {
+                    unreachable!("matched above")
+                };
+                let checked = tokio::time::timeout(*timeout, store.check(&key, config.quota)).await;
+                let failure = match checked {
+                    Ok(Ok(decision)) if decision.allowed => {
+                        return with_headers(next.run(req).await, &config, &decision);
+                    }
+                    Ok(Ok(decision)) => return refused(&config, &decision),
+                    Ok(Err(err)) => err.to_string(),
+                    Err(_) => format!("the rate-limit store took over {timeout:?}"),
+                };
+                match on_error {
+                    OnStoreError::Allow => {
+                        tracing::warn!(error = %failure, "rate limit not checked; letting the request through");
+                        next.run(req).await
+                    }
+                    OnStoreError::Refuse => {
+                        tracing::error!(error = %failure, "rate limit not checked; answering 503");
+                        let unavailable = ErrorResponse::new(
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            "the rate limit cannot be checked",
+                        );
+                        pulya_core::IntoResponse::into_response(unavailable)
+                    }
+                }
+            }),
+        }
+    }
+}

@@ -82,6 +82,43 @@ impl Quota {
     }
 }
 
+/// `N/s` or `N/m` (N above 0) was not what the text said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuotaParseError(String);
+
+impl fmt::Display for QuotaParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a quota is N/s or N/m with N above 0, not `{}`", self.0)
+    }
+}
+
+impl std::error::Error for QuotaParseError {}
+
+/// `N/s` for N a second, `N/m` for N a minute, with a burst of N: what a command line takes.
+///
+/// ```
+/// use pulya_middleware::rate_limit::Quota;
+///
+/// assert_eq!("20/s".parse::<Quota>().unwrap(), Quota::per_second(20));
+/// assert_eq!("3/m".parse::<Quota>().unwrap(), Quota::per_minute(3));
+/// assert!("0/s".parse::<Quota>().is_err());
+/// assert!("5/h".parse::<Quota>().is_err());
+/// ```
+impl std::str::FromStr for Quota {
+    type Err = QuotaParseError;
+
+    fn from_str(text: &str) -> Result<Self, QuotaParseError> {
+        let bad = || QuotaParseError(text.to_owned());
+        let (n, per) = text.split_once('/').ok_or_else(bad)?;
+        let n: u32 = n.trim().parse().ok().filter(|&n| n > 0).ok_or_else(bad)?;
+        match per.trim() {
+            "s" => Ok(Quota::per_second(n)),
+            "m" => Ok(Quota::per_minute(n)),
+            _ => Err(bad()),
+        }
+    }
+}
+
 /// The verdict on one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Decision {
@@ -527,7 +564,7 @@ impl RateLimit {
     }
 
     /// The key of `req`, or `None` to leave it unlimited.
-    fn key_of(&self, req: &Request, cx: &RequestContext) -> Option<Vec<u8>> {
+    fn key_of(&self, req: &Request, cx: &RequestContext) -> Option<KeyBytes> {
         let config = &self.config;
         match &config.key {
             KeyBy::Ip => {
@@ -537,14 +574,58 @@ impl RateLimit {
                 } else {
                     peer
                 };
-                Some(match ip {
-                    IpAddr::V4(v4) => v4.octets().to_vec(),
-                    IpAddr::V6(v6) => v6.octets().to_vec(),
-                })
+                let mut bytes = [0; 16];
+                let len = match ip {
+                    IpAddr::V4(v4) => {
+                        bytes[..4].copy_from_slice(&v4.octets());
+                        4
+                    }
+                    IpAddr::V6(v6) => {
+                        bytes = v6.octets();
+                        16
+                    }
+                };
+                Some(KeyBytes::Ip(bytes, len))
             }
-            KeyBy::Header(name) => req.headers().get(name).map(|v| v.as_bytes().to_vec()),
-            KeyBy::Fn(f) => f(req, cx),
+            KeyBy::Header(name) => req
+                .headers()
+                .get(name)
+                .map(|v| KeyBytes::Owned(v.as_bytes().to_vec())),
+            KeyBy::Fn(f) => f(req, cx).map(KeyBytes::Owned),
         }
+    }
+}
+
+/// A request's key: an address on the stack, or bytes of a header or a function.
+enum KeyBytes {
+    Ip([u8; 16], usize),
+    Owned(Vec<u8>),
+}
+
+impl std::ops::Deref for KeyBytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            KeyBytes::Ip(bytes, len) => &bytes[..*len],
+            KeyBytes::Owned(bytes) => bytes,
+        }
+    }
+}
+
+/// A header value of `n`: pre-made, with no allocation, for the small numbers the headers
+/// mostly carry.
+fn number(n: u64) -> HeaderValue {
+    const SMALL: [&str; 64] = [
+        "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16",
+        "17", "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29", "30", "31",
+        "32", "33", "34", "35", "36", "37", "38", "39", "40", "41", "42", "43", "44", "45", "46",
+        "47", "48", "49", "50", "51", "52", "53", "54", "55", "56", "57", "58", "59", "60", "61",
+        "62", "63",
+    ];
+    match SMALL.get(n as usize) {
+        Some(text) => HeaderValue::from_static(text),
+        None => HeaderValue::from(n),
     }
 }
 
@@ -591,14 +672,16 @@ fn seconds_up(d: Duration) -> u64 {
     d.as_secs() + u64::from(d.subsec_nanos() > 0)
 }
 
+const RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");
+const RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("ratelimit-remaining");
+const RATELIMIT_RESET: HeaderName = HeaderName::from_static("ratelimit-reset");
+
 fn with_headers(mut res: Response, config: &Config, decision: &Decision) -> Response {
     let headers = res.headers_mut();
-    headers.insert("ratelimit-limit", config.limit.clone());
-    headers.insert("ratelimit-remaining", HeaderValue::from(decision.remaining));
-    headers.insert(
-        "ratelimit-reset",
-        HeaderValue::from(seconds_up(decision.reset)),
-    );
+    // Names made at compile time: a `&str` name is parsed on every insert.
+    headers.insert(RATELIMIT_LIMIT, config.limit.clone());
+    headers.insert(RATELIMIT_REMAINING, number(u64::from(decision.remaining)));
+    headers.insert(RATELIMIT_RESET, number(seconds_up(decision.reset)));
     res
 }
 
@@ -612,7 +695,7 @@ fn refused(config: &Config, decision: &Decision) -> Response {
     );
     headers.insert(
         header::RETRY_AFTER,
-        HeaderValue::from(seconds_up(decision.retry_after).max(1)),
+        number(seconds_up(decision.retry_after).max(1)),
     );
     with_headers(res, config, decision)
 }

@@ -155,18 +155,6 @@ struct Args {
     rate_limit: Option<Quota>,
 }
 
-/// `N/s` or `N/m`: N requests a second or a minute.
-pub(crate) fn parse_quota(text: &str) -> Result<Quota, String> {
-    let bad = || format!("--rate-limit takes N/s or N/m (N above 0), not `{text}`");
-    let (n, per) = text.split_once('/').ok_or_else(bad)?;
-    let n: u32 = n.parse().ok().filter(|&n| n > 0).ok_or_else(bad)?;
-    match per {
-        "s" => Ok(Quota::per_second(n)),
-        "m" => Ok(Quota::per_minute(n)),
-        _ => Err(bad()),
-    }
-}
-
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         addr: "127.0.0.1:3000".to_owned(),
@@ -187,7 +175,10 @@ fn parse_args() -> Result<Args, String> {
                 );
             }
             "--cors-origin" => args.cors_origins.push(value()?),
-            "--rate-limit" => args.rate_limit = Some(parse_quota(&value()?)?),
+            "--rate-limit" => {
+                let quota = value()?.parse().map_err(|e| format!("--rate-limit: {e}"))?;
+                args.rate_limit = Some(quota);
+            }
             "-h" | "--help" => {
                 return Err(
                     "usage: api [--addr HOST:PORT] [--workers N] [--cors-origin URL]... \

@@ -16,7 +16,8 @@
 //! the app in N middleware that only pass requests on, for measuring what one step of the
 //! chain costs; `--standard` puts the standard preset and CORS in front, for measuring what
 //! they cost (`benches/scripts/e2e-icount.sh`, docs/performance.md). With `--standard` each
-//! request is an access-log line on stderr; `RUST_LOG=warn` turns them off.
+//! request is an access-log line on stderr; `RUST_LOG=warn` turns them off. `--rate-limit N/s`
+//! limits each client IP to N requests a second (a burst of N), as the `api` example does.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -95,6 +96,8 @@ struct Args {
     static_dir: Option<String>,
     noop_middleware: usize,
     standard: bool,
+    /// `N/s` or `N/m`, parsed where the middleware is added (it needs the `middleware` feature).
+    rate_limit: Option<String>,
 }
 
 /// A middleware step that does nothing but run the rest of the chain.
@@ -116,6 +119,7 @@ fn parse_args() -> Result<Args, String> {
         static_dir: None,
         noop_middleware: 0,
         standard: false,
+        rate_limit: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -132,6 +136,7 @@ fn parse_args() -> Result<Args, String> {
             "--http1-only" => args.http1_only = true,
             "--per-core" => args.per_core = true,
             "--standard" => args.standard = true,
+            "--rate-limit" => args.rate_limit = Some(value()?),
             "--static" => args.static_dir = Some(value()?),
             "--tls-cert" => {
                 let cert = value()?;
@@ -152,7 +157,8 @@ fn parse_args() -> Result<Args, String> {
             "-h" | "--help" => {
                 return Err(
                     "usage: hello [--addr HOST:PORT] [--workers N] [--per-core] [--http1-only] \
-                     [--tls-cert PATH --tls-key PATH] [--static DIR] [--noop-middleware N] [--standard]"
+                     [--tls-cert PATH --tls-key PATH] [--static DIR] [--noop-middleware N] [--standard] \
+                     [--rate-limit N/s]"
                         .to_owned(),
                 );
             }
@@ -237,6 +243,22 @@ fn main() -> ExitCode {
         #[cfg(not(feature = "middleware"))]
         {
             eprintln!("this build has no standard middleware: build with the `middleware` feature");
+            return ExitCode::from(2);
+        }
+    }
+    if let Some(quota) = args.rate_limit {
+        #[cfg(feature = "middleware")]
+        match quota.parse::<pulya::middleware::rate_limit::Quota>() {
+            Ok(quota) => app = app.middleware(pulya::middleware::rate_limit::RateLimit::new(quota)),
+            Err(err) => {
+                eprintln!("--rate-limit: {err}");
+                return ExitCode::from(2);
+            }
+        }
+        #[cfg(not(feature = "middleware"))]
+        {
+            let _ = quota;
+            eprintln!("this build has no rate limiter: build with the `middleware` feature");
             return ExitCode::from(2);
         }
     }

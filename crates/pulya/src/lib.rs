@@ -10,7 +10,7 @@
 //! | [`routing`] | `pulya-routing` | the router |
 //! | [`headers`] | `pulya-headers` | a small header map |
 //! | [`responses`] | `pulya-responses` | bodies, `IntoResponse`, JSON, error responses |
-//! | [`di`] | `pulya-di` | dependency injection |
+//! | [`di`] | `pulya-di` | dependency injection: `Container`, `Service`, request scopes; `Inject<T>` is in [`extract`] (feature `di`) |
 //! | [`pool`] | `pulya-pool` | object pools |
 //! | [`middleware`] | `pulya-middleware` + `pulya-app` | the chain and the standard middleware (feature `middleware`) |
 //!

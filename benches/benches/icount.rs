@@ -24,6 +24,7 @@ use gungraun::{library_benchmark, library_benchmark_group, main};
 use http::Method;
 use pulya_app::{App, AppService};
 use pulya_benches::payloads;
+use pulya_core::extract::FromRequestParts as _;
 use pulya_responses::{Encoder, JsonCodec};
 use pulya_routing::Router;
 
@@ -208,8 +209,6 @@ fn ready<F: std::future::Future>(fut: F) -> F::Output {
         std::task::Poll::Pending => unreachable!("the extractors here answer at once"),
     }
 }
-
-use pulya_core::extract::FromRequestParts as _;
 
 /// A context, a request head, and the app's data held apart so that dropping the context
 /// (which ends a request scope, counted) does not drop the app (not counted: returned).

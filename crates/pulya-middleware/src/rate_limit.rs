@@ -715,39 +715,39 @@ impl Middleware for RateLimit {
                 let fut = next.run(req);
                 Box::pin(async move { with_headers(fut.await, &config, &decision) })
             }
-            Store::Shared { .. } => Box::pin(async move {
-                let Store::Shared {
-                    store,
-                    timeout,
-                    on_error,
-                } = &config.store
-                else {
-                    unreachable!("matched above")
-                };
-                let checked = tokio::time::timeout(*timeout, store.check(&key, config.quota)).await;
-                let failure = match checked {
-                    Ok(Ok(decision)) if decision.allowed => {
-                        return with_headers(next.run(req).await, &config, &decision);
+            Store::Shared {
+                store,
+                timeout,
+                on_error,
+            } => {
+                let (store, timeout, on_error) = (Arc::clone(store), *timeout, *on_error);
+                Box::pin(async move {
+                    let checked =
+                        tokio::time::timeout(timeout, store.check(&key, config.quota)).await;
+                    let failure = match checked {
+                        Ok(Ok(decision)) if decision.allowed => {
+                            return with_headers(next.run(req).await, &config, &decision);
+                        }
+                        Ok(Ok(decision)) => return refused(&config, &decision),
+                        Ok(Err(err)) => err.to_string(),
+                        Err(_) => format!("the rate-limit store took over {timeout:?}"),
+                    };
+                    match on_error {
+                        OnStoreError::Allow => {
+                            tracing::warn!(error = %failure, "rate limit not checked; letting the request through");
+                            next.run(req).await
+                        }
+                        OnStoreError::Refuse => {
+                            tracing::error!(error = %failure, "rate limit not checked; answering 503");
+                            let unavailable = ErrorResponse::new(
+                                StatusCode::SERVICE_UNAVAILABLE,
+                                "the rate limit cannot be checked",
+                            );
+                            pulya_core::IntoResponse::into_response(unavailable)
+                        }
                     }
-                    Ok(Ok(decision)) => return refused(&config, &decision),
-                    Ok(Err(err)) => err.to_string(),
-                    Err(_) => format!("the rate-limit store took over {timeout:?}"),
-                };
-                match on_error {
-                    OnStoreError::Allow => {
-                        tracing::warn!(error = %failure, "rate limit not checked; letting the request through");
-                        next.run(req).await
-                    }
-                    OnStoreError::Refuse => {
-                        tracing::error!(error = %failure, "rate limit not checked; answering 503");
-                        let unavailable = ErrorResponse::new(
-                            StatusCode::SERVICE_UNAVAILABLE,
-                            "the rate limit cannot be checked",
-                        );
-                        pulya_core::IntoResponse::into_response(unavailable)
-                    }
-                }
-            }),
+                })
+            }
         }
     }
 }

@@ -141,6 +141,13 @@ impl AppService {
         }
     }
 
+    /// The serving state that a server reports to the app and its middleware read (open
+    /// connections, graceful shutdown begun): `pulya-server` writes it; a server of one's own
+    /// should too.
+    pub fn serve_status(&self) -> &pulya_core::ServeStatus {
+        self.inner.data.serve_status()
+    }
+
     /// Every route with its methods, for documentation and debugging.
     pub fn routes(&self) -> impl Iterator<Item = Route<'_>> {
         self.inner.routing.routes()

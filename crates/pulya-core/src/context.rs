@@ -152,6 +152,7 @@ pub struct AppData {
     body_limit: usize,
     values: TypeMap,
     routes: Vec<MatchedPath>,
+    status: crate::ServeStatus,
 }
 
 /// A route of an app, as [`AppData::add_route`] numbered it: what a request's context records
@@ -169,6 +170,7 @@ impl AppData {
             body_limit,
             values: TypeMap::with_hasher(BuildHasherDefault::new()),
             routes: Vec::new(),
+            status: crate::ServeStatus::new(),
         }
     }
 
@@ -191,6 +193,11 @@ impl AppData {
     /// The route `id` names, if it is one of this app's.
     pub fn route(&self, id: RouteId) -> Option<&MatchedPath> {
         self.routes.get(id.0 as usize)
+    }
+
+    /// The serving state the server reports: open connections, graceful shutdown begun.
+    pub fn serve_status(&self) -> &crate::ServeStatus {
+        &self.status
     }
 
     /// The most bytes body extractors read.

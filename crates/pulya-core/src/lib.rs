@@ -40,6 +40,7 @@ pub mod extract;
 pub mod middleware;
 mod response;
 mod scope;
+mod status;
 
 pub use body::{Body, BoxError, DeferredBody};
 pub use context::{AppData, RequestContext, RouteId, RouteObserver, RouteParams, TypeIdHasher};
@@ -47,6 +48,7 @@ pub use error::ErrorResponse;
 pub use middleware::{BoxFuture, Endpoint, Middleware, Next};
 pub use response::{IntoResponse, Response};
 pub use scope::RequestScope;
+pub use status::ServeStatus;
 
 /// The request type of Pulya: an [`http::Request`] with a [`Body`].
 pub type Request = http::Request<Body>;

@@ -88,6 +88,7 @@ struct Settings {
     protocols: Protocols,
     tls_handshake_timeout: Duration,
     shutdown_timeout: Duration,
+    drain_delay: Duration,
 }
 
 impl fmt::Debug for Server {
@@ -138,6 +139,7 @@ impl Server {
                 protocols: Protocols::Both,
                 tls_handshake_timeout: DEFAULT_TLS_HANDSHAKE_TIMEOUT,
                 shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
+                drain_delay: Duration::ZERO,
             },
             #[cfg(feature = "tls")]
             tls: None,
@@ -285,6 +287,26 @@ impl Server {
     /// after it are dropped. Default: [`DEFAULT_SHUTDOWN_TIMEOUT`].
     pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
         self.settings.shutdown_timeout = timeout;
+        self
+    }
+
+    /// How long the server goes on accepting and serving after the shutdown signal, while the
+    /// app's [`ServeStatus`](pulya_app::ServeStatus) says it is draining (so a readiness check
+    /// such as `pulya_middleware::health::Health` answers 503): the time a load balancer needs to
+    /// see the 503 and send new connections elsewhere before this instance stops taking them.
+    /// Graceful shutdown, with its [`shutdown_timeout`](Self::shutdown_timeout), follows.
+    /// Default: none (the listener closes at the signal). Kubernetes users set it to a little
+    /// more than the readiness probe's period.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use pulya_server::Server;
+    ///
+    /// let server = Server::bind("0.0.0.0:8080").drain_delay(Duration::from_secs(5));
+    /// # let _ = server;
+    /// ```
+    pub fn drain_delay(mut self, delay: Duration) -> Self {
+        self.settings.drain_delay = delay;
         self
     }
 
@@ -541,7 +563,7 @@ impl Settings {
         listener: TcpListener,
         service: AppService,
         tls: Option<Acceptor>,
-        mut signal: Signal,
+        signal: Signal,
         limit: Arc<Semaphore>,
     ) {
         let builder = Arc::new(self.connection_builder());
@@ -554,6 +576,18 @@ impl Settings {
             max_uri_bytes: self.max_uri_bytes,
             #[cfg(feature = "ws")]
             sockets: Arc::default(),
+        });
+        // The accept loop ends at the signal, or `drain_delay` after it; from the signal on, a
+        // readiness check answers 503, so that a load balancer moves away.
+        let status = serving.app.clone();
+        let drain_delay = self.drain_delay;
+        let mut signal = std::pin::pin!(async move {
+            signal.await;
+            status.serve_status().begin_drain();
+            if !drain_delay.is_zero() {
+                tracing::info!(delay = ?drain_delay, "shutdown begun: still accepting while readiness reports draining");
+                tokio::time::sleep(drain_delay).await;
+            }
         });
         loop {
             let permit = tokio::select! {
@@ -570,6 +604,7 @@ impl Settings {
             if let Err(err) = stream.set_nodelay(true) {
                 tracing::debug!(%err, "could not set TCP_NODELAY");
             }
+            let open = OpenConnection::new(&serving.app);
             let activity = Arc::new(Activity::default());
             let connection = Arc::new(Connection {
                 serving: Arc::clone(&serving),
@@ -587,7 +622,7 @@ impl Settings {
                     ));
                     tokio::spawn(async move {
                         log_end(conn.await);
-                        drop(permit);
+                        drop((permit, open));
                     })
                 }
                 Some(acceptor) => {
@@ -601,7 +636,7 @@ impl Settings {
                                     .into_owned();
                             log_end(watcher.watch(conn).await);
                         }
-                        drop(permit);
+                        drop((permit, open));
                     })
                 }
             };
@@ -632,6 +667,23 @@ impl Settings {
                 tracing::warn!(timeout = ?self.shutdown_timeout, "shutdown timed out; dropping open connections");
             }
         }
+    }
+}
+
+/// One accepted connection in the app's count of open connections, until it is dropped (also
+/// when its task is aborted).
+struct OpenConnection(AppService);
+
+impl OpenConnection {
+    fn new(app: &AppService) -> Self {
+        app.serve_status().connection_opened();
+        Self(app.clone())
+    }
+}
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.0.serve_status().connection_closed();
     }
 }
 

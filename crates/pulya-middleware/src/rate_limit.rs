@@ -76,8 +76,14 @@ impl Quota {
         self.burst
     }
 
+    /// GCRA's emission interval, in nanoseconds.
+    #[cfg(feature = "redis")]
+    pub(crate) fn interval(&self) -> u64 {
+        self.interval
+    }
+
     /// GCRA's tolerance: how far ahead of now the theoretical arrival time may run.
-    fn tolerance(&self) -> u64 {
+    pub(crate) fn tolerance(&self) -> u64 {
         self.interval.saturating_mul(u64::from(self.burst - 1))
     }
 }
@@ -173,17 +179,7 @@ pub fn gcra(quota: Quota, tat: Option<u64>, now: u64) -> (Decision, Option<u64>)
     (decision, Some(new_tat))
 }
 
-/// A store that shares limits between instances (Redis, say), failed to answer.
-#[derive(Debug)]
-pub struct StoreError(pub pulya_core::BoxError);
-
-impl fmt::Display for StoreError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the rate-limit store failed: {}", self.0)
-    }
-}
-
-impl std::error::Error for StoreError {}
+pub use crate::store::StoreError;
 
 /// Where the limits live when they are shared between instances: one atomic check-and-update
 /// per request (one round trip for a network store). [`MemoryStore`] is the in-process store

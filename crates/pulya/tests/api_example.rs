@@ -68,7 +68,11 @@ impl Drop for Running {
 fn start() -> Running {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = api::app(&["https://app.example".to_owned()], None).unwrap();
+    let app = api::app(&api::Options {
+        cors_origins: vec!["https://app.example".to_owned()],
+        ..Default::default()
+    })
+    .unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = Server::from_listener(listener)
         .workers(2)
@@ -226,6 +230,11 @@ fn the_api_example_over_tcp() {
 
 #[test]
 fn a_malformed_cors_origin_is_refused_at_startup() {
-    let err = api::app(&["not a url".to_owned()], None).err().unwrap();
+    let err = api::app(&api::Options {
+        cors_origins: vec!["not a url".to_owned()],
+        ..Default::default()
+    })
+    .err()
+    .unwrap();
     assert!(err.contains("not an origin"), "{err}");
 }

@@ -9,7 +9,12 @@ mod api;
 async fn the_rate_limit_flag() {
     let quota: pulya::middleware::rate_limit::Quota = "2/s".parse().unwrap();
     assert_eq!(quota.limit(), 2);
-    let client = api::app(&[], Some(quota)).unwrap().test_client();
+    let client = api::app(&api::Options {
+        rate_limit: Some(quota),
+        ..Default::default()
+    })
+    .unwrap()
+    .test_client();
     assert_eq!(client.get("/items/1").send().await.status(), 200);
     let second = client.get("/items/1").send().await;
     assert_eq!(second.header("ratelimit-remaining"), Some("0"));

@@ -2,7 +2,8 @@
 //! `App::layer`, in the same run: CORS (gotap's CORS benchmark), request id (gotap's
 //! TransactionID), access log + recovery (gotap's DefaultMiddleware: logger + recovery),
 //! timeout, body limit, security headers, compression; and the `standard()` preset against its five parts
-//! mounted one by one.
+//! mounted one by one. Then the rate limiter's in-memory check, a response cache hit next to the
+//! handler it saves, and the metrics step.
 //!
 //! `cargo bench -p pulya-benches --bench middleware`
 //!
@@ -278,6 +279,80 @@ fn middleware(c: &mut Criterion) {
     group.finish();
 }
 
+/// A response cache hit next to the handler it saves, in the same run: a trivial handler (what
+/// the cache itself costs) and a JSON list of 100 items; and the metrics step next to no
+/// middleware.
+fn cache_and_metrics(c: &mut Criterion) {
+    use pulya_app::Json;
+    use pulya_middleware::cache::ResponseCache;
+    use pulya_middleware::metrics::Metrics;
+
+    #[derive(serde::Serialize)]
+    struct Item {
+        id: u64,
+        name: String,
+    }
+    let list = || async {
+        Json(
+            (1..=100)
+                .map(|id| Item {
+                    id,
+                    name: format!("item-{id}"),
+                })
+                .collect::<Vec<_>>(),
+        )
+    };
+    let rt = runtime();
+    let minute = || ResponseCache::new(Duration::from_secs(60));
+    let cases = [
+        (
+            "plaintext",
+            "/plaintext",
+            plaintext(App::new()),
+            plaintext(App::new().middleware(minute())),
+        ),
+        (
+            "json_100_items",
+            "/items",
+            App::new().get("/items", list).build().unwrap(),
+            App::new()
+                .get("/items", list)
+                .middleware(minute())
+                .build()
+                .unwrap(),
+        ),
+    ];
+    for (name, uri, handler, cached) in &cases {
+        // Filled once before timing: every timed call is a hit.
+        let res = rt.block_on(async { cached.call(get(uri)).await });
+        assert!(res.status().is_success());
+        let res = rt.block_on(async { cached.call(get(uri)).await });
+        assert!(res.headers().contains_key(header::AGE), "{name}: a hit");
+        let mut group = c.benchmark_group(format!("cache/{name}"));
+        for (side, app) in [("handler", handler), ("hit", cached)] {
+            group.bench_function(side, |b| {
+                b.iter(|| {
+                    black_box(rt.block_on(async {
+                        let res = app.call(get(uri)).await;
+                        pulya_core::extract::to_bytes(res.into_body(), usize::MAX).await
+                    }))
+                })
+            });
+        }
+        group.finish();
+    }
+
+    let none = plaintext(App::new());
+    let metrics = plaintext(App::new().middleware(Metrics::new()));
+    let mut group = c.benchmark_group("metrics");
+    for (side, app) in [("none", &none), ("metrics", &metrics)] {
+        group.bench_function(side, |b| {
+            b.iter(|| black_box(rt.block_on(async { app.call(get("/plaintext")).await })))
+        });
+    }
+    group.finish();
+}
+
 /// The in-memory rate limiter's check: one hot key, and a key among a million held.
 fn rate_limit(c: &mut Criterion) {
     use pulya_middleware::rate_limit::{MemoryStore, Quota};
@@ -313,6 +388,6 @@ criterion_group! {
     config = Criterion::default()
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
-    targets = middleware, rate_limit
+    targets = middleware, rate_limit, cache_and_metrics
 }
 criterion_main!(benches);

@@ -535,18 +535,79 @@ fn max_age(headers: &HeaderMap) -> Option<Duration> {
     max_age
 }
 
-fn cache_key(req: &Request) -> Box<[u8]> {
-    let method = req.method().as_str().as_bytes();
-    let target = req
-        .uri()
-        .path_and_query()
-        .map_or("/", |pq| pq.as_str())
-        .as_bytes();
-    let mut key = Vec::with_capacity(method.len() + 1 + target.len());
-    key.extend_from_slice(method);
-    key.push(b' ');
-    key.extend_from_slice(target);
-    key.into()
+/// A cache key: the method, a space, the path and the query. Up to [`Key::INLINE`] bytes it is
+/// kept on the stack, so that a hit allocates no key.
+enum Key {
+    Inline { len: u8, bytes: [u8; Key::INLINE] },
+    Heap(Box<[u8]>),
+}
+
+impl Key {
+    /// Room for `GET ` and a path and query of 91 bytes.
+    const INLINE: usize = 96;
+
+    fn of(req: &Request) -> Self {
+        let method = req.method().as_str().as_bytes();
+        let target = req
+            .uri()
+            .path_and_query()
+            .map_or("/", |pq| pq.as_str())
+            .as_bytes();
+        let len = method.len() + 1 + target.len();
+        if len <= Self::INLINE {
+            let mut bytes = [0; Self::INLINE];
+            bytes[..method.len()].copy_from_slice(method);
+            bytes[method.len()] = b' ';
+            bytes[method.len() + 1..len].copy_from_slice(target);
+            return Key::Inline {
+                len: len as u8,
+                bytes,
+            };
+        }
+        Key::Heap([method, b" ", target].concat().into())
+    }
+}
+
+impl std::ops::Deref for Key {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Key::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            Key::Heap(bytes) => bytes,
+        }
+    }
+}
+
+/// What a request lets the cache do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Allowed {
+    /// Nothing: not `GET` or `HEAD`, `Authorization`, or `Cache-Control: no-store`.
+    Nothing,
+    /// Fill, without a lookup: `Cache-Control: no-cache` or `max-age=0`.
+    Refresh,
+    /// Look up, and fill on a miss.
+    Lookup,
+}
+
+fn allowed(req: &Request) -> Allowed {
+    let headers = req.headers();
+    if (req.method() != Method::GET && req.method() != Method::HEAD)
+        || headers.contains_key(header::AUTHORIZATION)
+    {
+        return Allowed::Nothing;
+    }
+    // Most requests have no `Cache-Control`: one lookup, then no scan.
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        return Allowed::Lookup;
+    }
+    if has_directive(headers, "no-store") {
+        Allowed::Nothing
+    } else if has_directive(headers, "no-cache") || max_age(headers) == Some(Duration::ZERO) {
+        Allowed::Refresh
+    } else {
+        Allowed::Lookup
+    }
 }
 
 /// The answer of a hit: the stored response with `Age`.
@@ -693,19 +754,14 @@ impl Inner {
 
 impl Middleware for ResponseCache {
     fn call(&self, req: Request, next: Next) -> BoxFuture<'static, Response> {
-        let method = req.method();
-        if (method != Method::GET && method != Method::HEAD)
-            || req.headers().contains_key(header::AUTHORIZATION)
-            || has_directive(req.headers(), "no-store")
-        {
+        let allowed = allowed(&req);
+        if allowed == Allowed::Nothing {
             return next.run(req);
         }
-        let look = !(has_directive(req.headers(), "no-cache")
-            || max_age(req.headers()) == Some(Duration::ZERO));
         let inner = Arc::clone(&self.inner);
         Box::pin(async move {
-            let key = cache_key(&req);
-            if look {
+            let key = Key::of(&req);
+            if allowed == Allowed::Lookup {
                 if let Some(stored) = inner.lookup(&key).await {
                     if stored.matches(req.headers()) {
                         return hit(&stored);

@@ -14,8 +14,10 @@
 //! its duration measured, when its response head is ready. Connections are the server's count
 //! ([`ServeStatus`](pulya_core::ServeStatus)), read at each scrape.
 
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use http::{HeaderValue, Method, header};
@@ -29,7 +31,7 @@ use pulya_core::extract::MatchedPath;
 use pulya_core::{Body, BoxFuture, Middleware, Next, Request, Response};
 
 /// The route a request is counted under.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum RouteLabel {
     Matched(MatchedPath),
     Unmatched,
@@ -44,7 +46,21 @@ impl RouteLabel {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// FNV-1a over `parts`: what the label sets give their family's map to hash. prometheus-client's
+/// families hash with SipHash; one word instead of the pattern and its parameter names
+/// (`MatchedPath`'s own hash) cuts that work to one round.
+fn fnv1a(parts: &[&[u8]]) -> u64 {
+    let mut hash = 0xcbf2_9ce4_8422_2325_u64;
+    for part in parts {
+        for &byte in *part {
+            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+        hash = (hash ^ 0xff).wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct RequestLabels {
     method: &'static str,
     route: RouteLabel,
@@ -60,9 +76,26 @@ impl EncodeLabelSet for RequestLabels {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+impl Hash for RequestLabels {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let status = self.status.to_le_bytes();
+        state.write_u64(fnv1a(&[
+            self.method.as_bytes(),
+            self.route.as_str().as_bytes(),
+            &status,
+        ]));
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct RouteLabels {
     route: RouteLabel,
+}
+
+impl Hash for RouteLabels {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(fnv1a(&[self.route.as_str().as_bytes()]));
+    }
 }
 
 impl EncodeLabelSet for RouteLabels {
@@ -81,10 +114,40 @@ fn histogram() -> Histogram {
     Histogram::new(BUCKETS)
 }
 
+/// What [`LabelHasher`] builds: label sets hash themselves to one word already.
+type PassThrough = BuildHasherDefault<LabelHasher>;
+
+/// A hasher for the label sets, which write one word (their FNV-1a): it keeps that word.
+#[derive(Default)]
+struct LabelHasher(u64);
+
+impl Hasher for LabelHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = fnv1a(&[bytes]);
+    }
+
+    fn write_u64(&mut self, word: u64) {
+        self.0 = word;
+    }
+}
+
+/// The two metrics of one label set, shared with their families (a clone shares the value).
+struct Series {
+    requests: Counter,
+    duration: Histogram,
+}
+
 struct Inner {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     duration: Family<RouteLabels, Histogram, fn() -> Histogram>,
+    /// Each label set met so far, with its metrics: one lookup a request, where the families
+    /// take two with SipHash. Bounded as the labels are (routes × methods × statuses).
+    series: RwLock<HashMap<RequestLabels, Series, PassThrough>>,
     in_flight: Gauge,
     connections: Gauge,
     path: Option<Box<str>>,
@@ -166,6 +229,7 @@ impl Metrics {
                 registry,
                 requests,
                 duration,
+                series: RwLock::default(),
                 in_flight,
                 connections,
                 path: Some("/metrics".into()),
@@ -212,6 +276,30 @@ fn method_label(method: &Method) -> &'static str {
     }
 }
 
+impl Inner {
+    /// Counts one request of `labels` that took `seconds`.
+    fn count(&self, labels: RequestLabels, seconds: f64) {
+        {
+            let series = self.series.read().unwrap_or_else(|e| e.into_inner());
+            if let Some(series) = series.get(&labels) {
+                series.requests.inc();
+                series.duration.observe(seconds);
+                return;
+            }
+        }
+        let mut series = self.series.write().unwrap_or_else(|e| e.into_inner());
+        let route = RouteLabels {
+            route: labels.route.clone(),
+        };
+        let new = series.entry(labels).or_insert_with_key(|labels| Series {
+            requests: self.requests.get_or_create(labels).clone(),
+            duration: self.duration.get_or_create(&route).clone(),
+        });
+        new.requests.inc();
+        new.duration.observe(seconds);
+    }
+}
+
 /// A request in flight, until its response head is ready or it is dropped.
 struct InFlight(Arc<Inner>);
 
@@ -250,20 +338,14 @@ impl Middleware for Metrics {
                 Some(path) => RouteLabel::Matched(path),
                 None => RouteLabel::Unmatched,
             };
-            inner
-                .duration
-                .get_or_create(&RouteLabels {
-                    route: route.clone(),
-                })
-                .observe(elapsed);
-            inner
-                .requests
-                .get_or_create(&RequestLabels {
+            inner.count(
+                RequestLabels {
                     method,
                     route,
                     status: res.status().as_u16(),
-                })
-                .inc();
+                },
+                elapsed,
+            );
             drop(in_flight);
             res
         })

@@ -18,6 +18,9 @@
 //! they cost (`benches/scripts/e2e-icount.sh`, docs/performance.md). With `--standard` each
 //! request is an access-log line on stderr; `RUST_LOG=warn` turns them off. `--rate-limit N/s`
 //! limits each client IP to N requests a second (a burst of N), as the `api` example does.
+//! `--metrics` counts every request for Prometheus (scraped at `/metrics`), and `--cache-ttl
+//! SECS` answers every `GET` from a response cache for that long: both there for measuring
+//! what they cost.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -98,6 +101,8 @@ struct Args {
     standard: bool,
     /// `N/s` or `N/m`, parsed where the middleware is added (it needs the `middleware` feature).
     rate_limit: Option<String>,
+    metrics: bool,
+    cache_ttl: Option<u64>,
 }
 
 /// A middleware step that does nothing but run the rest of the chain.
@@ -120,6 +125,8 @@ fn parse_args() -> Result<Args, String> {
         noop_middleware: 0,
         standard: false,
         rate_limit: None,
+        metrics: false,
+        cache_ttl: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -138,6 +145,14 @@ fn parse_args() -> Result<Args, String> {
             "--standard" => args.standard = true,
             "--rate-limit" => args.rate_limit = Some(value()?),
             "--static" => args.static_dir = Some(value()?),
+            "--metrics" => args.metrics = true,
+            "--cache-ttl" => {
+                let v = value()?;
+                let secs = v
+                    .parse()
+                    .map_err(|_| format!("--cache-ttl takes seconds, not `{v}`"))?;
+                args.cache_ttl = Some(secs);
+            }
             "--tls-cert" => {
                 let cert = value()?;
                 let key = args.tls.take().map(|(_, key)| key).unwrap_or_default();
@@ -158,7 +173,7 @@ fn parse_args() -> Result<Args, String> {
                 return Err(
                     "usage: hello [--addr HOST:PORT] [--workers N] [--per-core] [--http1-only] \
                      [--tls-cert PATH --tls-key PATH] [--static DIR] [--noop-middleware N] [--standard] \
-                     [--rate-limit N/s]"
+                     [--rate-limit N/s] [--metrics] [--cache-ttl SECS]"
                         .to_owned(),
                 );
             }
@@ -259,6 +274,23 @@ fn main() -> ExitCode {
         {
             let _ = quota;
             eprintln!("this build has no rate limiter: build with the `middleware` feature");
+            return ExitCode::from(2);
+        }
+    }
+    if args.metrics || args.cache_ttl.is_some() {
+        #[cfg(feature = "middleware")]
+        {
+            if args.metrics {
+                app = app.middleware(pulya::middleware::metrics::Metrics::new());
+            }
+            if let Some(secs) = args.cache_ttl {
+                let ttl = std::time::Duration::from_secs(secs);
+                app = app.middleware(pulya::middleware::cache::ResponseCache::new(ttl));
+            }
+        }
+        #[cfg(not(feature = "middleware"))]
+        {
+            eprintln!("this build has no metrics or cache: build with the `middleware` feature");
             return ExitCode::from(2);
         }
     }

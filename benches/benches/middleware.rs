@@ -366,6 +366,23 @@ fn rate_limit(c: &mut Criterion) {
             black_box(hot.check_at(b"192.0.2.1", quota, now))
         })
     });
+    // A whole request in process through the limiter, next to the same request without it
+    // (gotap's RateLimiter benchmark): every request allowed, one client.
+    let rt = runtime();
+    let bare = plaintext(App::new());
+    let limited =
+        plaintext(App::new().middleware(pulya_middleware::rate_limit::RateLimit::new(quota)));
+    let peer: std::net::SocketAddr = "192.0.2.1:40000".parse().unwrap();
+    let res = rt.block_on(limited.call_from(get("/plaintext"), peer));
+    assert!(
+        res.headers().contains_key("ratelimit-remaining"),
+        "the peer is limited"
+    );
+    for (side, app) in [("request_bare", &bare), ("request_limited", &limited)] {
+        group.bench_function(side, |b| {
+            b.iter(|| black_box(rt.block_on(app.call_from(get("/plaintext"), peer))))
+        });
+    }
     // A slow quota, so that none of the million is full again (none is evicted).
     let slow = Quota::per_minute(10);
     let million = MemoryStore::new();

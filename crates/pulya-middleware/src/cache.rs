@@ -689,6 +689,8 @@ impl Drop for Filler {
 enum Role {
     Filler(Filler),
     Waiter(watch::Receiver<Fill>),
+    /// Stored by a fill that ended between this request's lookup and now (memory store).
+    Hit(Arc<CachedResponse>),
 }
 
 impl Inner {
@@ -736,11 +738,20 @@ impl Inner {
         }
     }
 
-    /// Whether this request fills `key` or waits for the request that does.
-    fn role(self: &Arc<Self>, key: &[u8]) -> Role {
+    /// Whether this request fills `key` or waits for the request that does; with `look`, a
+    /// hit stored since the lookup is taken too.
+    fn role(self: &Arc<Self>, key: &[u8], look: bool) -> Role {
         let mut filling = self.filling.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(rx) = filling.get(key) {
             return Role::Waiter(rx.clone());
+        }
+        // A fill stores before it leaves `filling`: under this lock, the memory store already
+        // has what a fill that ended since this request's lookup stored. (A shared store is
+        // not asked again: a second round trip for a rare race.)
+        if let (true, Store::Memory(memory)) = (look, &self.store) {
+            if let Some(stored) = memory.lookup(key) {
+                return Role::Hit(stored);
+            }
         }
         let (tx, rx) = watch::channel(Fill::Pending);
         filling.insert(key.into(), rx);
@@ -768,8 +779,11 @@ impl Middleware for ResponseCache {
                     }
                 }
             }
-            let filler = match inner.role(&key) {
+            let filler = match inner.role(&key, allowed == Allowed::Lookup) {
                 Role::Filler(filler) => filler,
+                Role::Hit(stored) if stored.matches(req.headers()) => return hit(&stored),
+                // A variant for other request headers: this request fills its own.
+                Role::Hit(_) => return next.run(req).await,
                 Role::Waiter(mut rx) => {
                     // The watch's guard is let go of at once: the future must stay `Send`.
                     let fill = rx

@@ -177,14 +177,14 @@ async fn only_successful_statuses_are_kept() {
 #[tokio::test]
 async fn an_entry_expires_after_the_ttl_or_the_shorter_max_age() {
     let (app, calls) = cached_app(
-        ResponseCache::new(Duration::from_millis(50)),
+        ResponseCache::new(Duration::from_secs(1)),
         200,
         &[("cache-control", "public")],
     );
     let client = app.test_client();
     client.get("/a").send().await;
     assert_eq!(client.get("/a").send().await.header("age"), Some("0"));
-    tokio::time::sleep(Duration::from_millis(80)).await;
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
     assert_eq!(client.get("/a").send().await.text(), "/a #2");
     assert_eq!(calls.load(Ordering::SeqCst), 2);
 

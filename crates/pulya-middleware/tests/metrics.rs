@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use pulya_app::{App, AppService, Body};
 use pulya_middleware::metrics::Metrics;
-use tokio::sync::Notify;
+use tokio::sync::Semaphore;
 
 fn app(metrics: Metrics) -> AppService {
     App::new()
@@ -134,15 +134,16 @@ async fn an_unusual_method_is_counted_as_other() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_in_flight_are_a_gauge() {
-    let release = Arc::new(Notify::new());
-    let entered = Arc::new(tokio::sync::Semaphore::new(0));
+    // Semaphores both ways: a permit added before anyone waits is not lost.
+    let release = Arc::new(Semaphore::new(0));
+    let entered = Arc::new(Semaphore::new(0));
     let (wait, enter) = (Arc::clone(&release), Arc::clone(&entered));
     let app = App::new()
         .get("/hold", move || {
             let (wait, enter) = (Arc::clone(&wait), Arc::clone(&enter));
             async move {
                 enter.add_permits(1);
-                wait.notified().await;
+                wait.acquire().await.unwrap().forget();
                 "released"
             }
         })
@@ -159,12 +160,14 @@ async fn requests_in_flight_are_a_gauge() {
             })
         })
         .collect();
-    let _all = entered.acquire_many(3).await.unwrap();
+    let all_in = tokio::time::timeout(Duration::from_secs(10), entered.acquire_many(3));
+    let _all = all_in.await.expect("the three handlers run").unwrap();
     let text = scrape(&app).await;
     assert_eq!(sample(&text, "pulya_http_requests_in_flight"), Some(3.0));
-    release.notify_waiters();
+    release.add_permits(3);
     for task in held {
-        assert_eq!(task.await.unwrap(), 200);
+        let status = tokio::time::timeout(Duration::from_secs(10), task).await;
+        assert_eq!(status.expect("released").unwrap(), 200);
     }
     let text = scrape(&app).await;
     assert_eq!(sample(&text, "pulya_http_requests_in_flight"), Some(0.0));

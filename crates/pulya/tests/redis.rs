@@ -1,9 +1,9 @@
 //! The `api` example's `--redis` against a real Redis server that this test starts itself
 //! (`redis-server` on a free loopback port, in a temporary directory, without persistence,
 //! stopped at the end), over TCP with hyper-util's client: two instances on one Redis share one
-//! rate limit and one cache, a limit check is one round trip, and when Redis stops the
-//! limiter fails open (or closed, as configured) within its timeout and recovers when Redis
-//! comes back.
+//! rate limit and one cache, a limit check is one round trip, and when Redis hangs or stops
+//! the limiter fails open (or closed, as configured) within its timeout and recovers when
+//! Redis comes back.
 //!
 //! Where no server can be started the test says so and passes, except under `CI=true`, where
 //! that is a failure.
@@ -77,6 +77,13 @@ impl Redis {
             std::thread::sleep(Duration::from_millis(20));
         }
         Err(format!("redis-server did not answer on port {}", self.port))
+    }
+
+    /// Freezes (`SIGSTOP`) or thaws (`SIGCONT`) the server process: a Redis that hangs.
+    fn signal(&self, signal: &str) {
+        let pid = self.child.as_ref().expect("running").id().to_string();
+        let status = Command::new("kill").args([signal, &pid]).status();
+        assert!(status.is_ok_and(|s| s.success()), "kill {signal} {pid}");
     }
 
     /// Stops the server process (its data is gone: no persistence).
@@ -341,7 +348,7 @@ async fn a_cache_fill_on_one_instance_is_a_hit_on_the_other() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn redis_stopped_fails_open_or_closed_within_the_timeout_then_recovers() {
+async fn redis_frozen_or_stopped_fails_open_or_closed_then_recovers() {
     let Some(mut redis) = redis_or_skip() else {
         return;
     };
@@ -365,6 +372,17 @@ async fn redis_stopped_fails_open_or_closed_within_the_timeout_then_recovers() {
     let client = client();
     assert_eq!(get(&client, open.addr, "/items/1").await.0, 200);
     assert_eq!(get(&client, closed.addr, "/").await.0, 200);
+
+    // A Redis that hangs: each request waits out the 50 ms timeout, then fails open or closed.
+    redis.signal("-STOP");
+    let frozen = Instant::now();
+    for _ in 0..3 {
+        assert_eq!(get(&client, open.addr, "/items/1").await.0, 200);
+        assert_eq!(get(&client, closed.addr, "/").await.0, 503);
+    }
+    let waited = frozen.elapsed();
+    redis.signal("-CONT");
+    eprintln!("six requests against a frozen Redis took {waited:?} (50 ms timeout each)");
 
     redis.stop();
     for _ in 0..5 {

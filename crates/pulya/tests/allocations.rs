@@ -47,7 +47,7 @@ fn request_allocations(app: &pulya::AppService, path: &'static str) -> usize {
     n
 }
 
-// One test function: the counter is global, and tests in one binary run on several threads.
+// The counter counts the calling thread's allocations only, so other threads cannot add to it.
 #[test]
 fn allocations_per_request() {
     let app = App::new()

@@ -275,6 +275,27 @@ async fn a_cache_on_one_route_leaves_the_others_alone() {
     );
 }
 
+/// `n` GETs of `path` at once, each in a task of its own: their statuses and bodies.
+async fn concurrent_gets(app: &AppService, path: &'static str, n: usize) -> Vec<(u16, Bytes)> {
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            let app = app.clone();
+            tokio::spawn(async move {
+                let req = http::Request::get(path).body(Body::empty()).unwrap();
+                let res = app.call(req).await;
+                let status = res.status().as_u16();
+                let body = http_body_util::BodyExt::collect(res.into_body());
+                (status, body.await.unwrap().to_bytes())
+            })
+        })
+        .collect();
+    let mut answers = Vec::with_capacity(n);
+    for task in tasks {
+        answers.push(task.await.unwrap());
+    }
+    answers
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hundred_concurrent_misses_run_the_handler_once() {
     let calls = Arc::new(AtomicUsize::new(0));
@@ -290,23 +311,7 @@ async fn a_hundred_concurrent_misses_run_the_handler_once() {
         .middleware(minute())
         .build()
         .unwrap();
-    let tasks: Vec<_> = (0..100)
-        .map(|_| {
-            let app = app.clone();
-            tokio::spawn(async move {
-                let req = http::Request::get("/slow").body(Body::empty()).unwrap();
-                let res = app.call(req).await;
-                let status = res.status();
-                let body = http_body_util::BodyExt::collect(res.into_body())
-                    .await
-                    .unwrap()
-                    .to_bytes();
-                (status, body)
-            })
-        })
-        .collect();
-    for task in tasks {
-        let (status, body) = task.await.unwrap();
+    for (status, body) in concurrent_gets(&app, "/slow", 100).await {
         assert_eq!(status, 200);
         assert_eq!(body, "filled once");
     }
@@ -331,17 +336,8 @@ async fn waiting_misses_of_an_uncacheable_answer_each_ask_the_handler() {
         .middleware(minute())
         .build()
         .unwrap();
-    let tasks: Vec<_> = (0..10)
-        .map(|_| {
-            let app = app.clone();
-            tokio::spawn(async move {
-                let req = http::Request::get("/private").body(Body::empty()).unwrap();
-                app.call(req).await.status()
-            })
-        })
-        .collect();
-    for task in tasks {
-        assert_eq!(task.await.unwrap(), 200);
+    for (status, body) in concurrent_gets(&app, "/private", 10).await {
+        assert_eq!((status, &body[..]), (200, &b"mine"[..]));
     }
     assert_eq!(
         calls.load(Ordering::SeqCst),
@@ -437,18 +433,25 @@ struct BrokenStore {
     gets: AtomicUsize,
 }
 
-impl CacheStore for BrokenStore {
-    fn get<'a>(&'a self, _: &'a [u8]) -> BoxFuture<'a, Result<Option<CachedResponse>, StoreError>> {
-        self.gets.fetch_add(1, Ordering::SeqCst);
+impl BrokenStore {
+    /// `value` after the delay, or the failure.
+    fn answer<T: Send + 'static>(&self, value: T) -> BoxFuture<'_, Result<T, StoreError>> {
         Box::pin(async move {
             match self.delay {
                 Some(delay) => {
                     tokio::time::sleep(delay).await;
-                    Ok(None)
+                    Ok(value)
                 }
                 None => Err(StoreError("connection refused".into())),
             }
         })
+    }
+}
+
+impl CacheStore for BrokenStore {
+    fn get<'a>(&'a self, _: &'a [u8]) -> BoxFuture<'a, Result<Option<CachedResponse>, StoreError>> {
+        self.gets.fetch_add(1, Ordering::SeqCst);
+        self.answer(None)
     }
 
     fn put<'a>(
@@ -457,15 +460,7 @@ impl CacheStore for BrokenStore {
         _: &'a CachedResponse,
         _: Duration,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(async move {
-            match self.delay {
-                Some(delay) => {
-                    tokio::time::sleep(delay).await;
-                    Ok(())
-                }
-                None => Err(StoreError("connection refused".into())),
-            }
-        })
+        self.answer(())
     }
 }
 

@@ -31,6 +31,11 @@ async fn scrape(app: &AppService) -> String {
     res.text().to_owned()
 }
 
+/// The count of `pulya_http_requests_total{labels}` in `text`.
+fn requests_total(text: &str, labels: &str) -> Option<f64> {
+    sample(text, &format!("pulya_http_requests_total{{{labels}}}"))
+}
+
 /// The value of the sample `name{labels}` in `text`.
 fn sample(text: &str, series: &str) -> Option<f64> {
     text.lines()
@@ -52,7 +57,7 @@ async fn counts_match_the_requests_sent_by_method_route_and_status() {
     client.get("/admin/stats").send().await;
     client.delete("/items").send().await;
     let text = scrape(&app).await;
-    let count = |labels: &str| sample(&text, &format!("pulya_http_requests_total{{{labels}}}"));
+    let count = |labels: &str| requests_total(&text, labels);
     assert_eq!(
         count(r#"method="GET",route="/items/{id}",status="200""#),
         Some(7.0)
@@ -98,13 +103,8 @@ async fn unknown_paths_are_counted_under_one_label() {
         client.get(&format!("/probe/{i}/wp-login.php")).send().await;
     }
     let text = scrape(&app).await;
-    assert_eq!(
-        sample(
-            &text,
-            r#"pulya_http_requests_total{method="GET",route="unmatched",status="404"}"#
-        ),
-        Some(50.0)
-    );
+    let unmatched = r#"method="GET",route="unmatched",status="404""#;
+    assert_eq!(requests_total(&text, unmatched), Some(50.0));
     assert!(!text.contains("wp-login"), "no raw path becomes a label");
     let series = text
         .lines()
@@ -123,13 +123,8 @@ async fn an_unusual_method_is_counted_as_other() {
         .unwrap();
     app.call(req).await;
     let text = scrape(&app).await;
-    assert_eq!(
-        sample(
-            &text,
-            r#"pulya_http_requests_total{method="other",route="unmatched",status="405"}"#
-        ),
-        Some(1.0)
-    );
+    let other = r#"method="other",route="unmatched",status="405""#;
+    assert_eq!(requests_total(&text, other), Some(1.0));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

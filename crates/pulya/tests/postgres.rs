@@ -13,6 +13,8 @@
 #[path = "../examples/todo_postgres.rs"]
 mod todo;
 
+mod common;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::Command;
@@ -56,7 +58,7 @@ impl Postgres {
                 ));
             }
         }
-        let port = free_port();
+        let port = common::free_port();
         let server = Postgres {
             bin,
             dir,
@@ -176,25 +178,9 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
-}
-
 /// The server, or `None` after saying loudly why not (a failure under `CI=true`).
 fn postgres_or_skip() -> Option<Postgres> {
-    match Postgres::start() {
-        Ok(server) => Some(server),
-        Err(why) if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("PostgreSQL could not be started under CI=true: {why}")
-        }
-        Err(why) => {
-            eprintln!("\n*** SKIPPED: the PostgreSQL test could not start a server: {why} ***\n");
-            None
-        }
-    }
+    common::started_or_skip("PostgreSQL", Postgres::start())
 }
 
 type Answer = (StatusCode, Bytes);

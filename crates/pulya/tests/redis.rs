@@ -12,6 +12,8 @@
 #[path = "../examples/api.rs"]
 mod api;
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
@@ -44,13 +46,13 @@ impl Redis {
         let dir = std::env::temp_dir().join(format!(
             "pulya-redis-{}-{}",
             std::process::id(),
-            free_port()
+            common::free_port()
         ));
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let mut redis = Redis {
             bin,
             dir,
-            port: free_port(),
+            port: common::free_port(),
             child: None,
         };
         redis.run()?;
@@ -171,25 +173,9 @@ fn redis_bin() -> Option<PathBuf> {
         .find(|bin| bin.is_file())
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
-}
-
 /// The server, or `None` after saying loudly why not (a failure under `CI=true`).
 fn redis_or_skip() -> Option<Redis> {
-    match Redis::start() {
-        Ok(server) => Some(server),
-        Err(why) if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("Redis could not be started under CI=true: {why}")
-        }
-        Err(why) => {
-            eprintln!("\n*** SKIPPED: the Redis test could not start a server: {why} ***\n");
-            None
-        }
-    }
+    common::started_or_skip("Redis", Redis::start())
 }
 
 /// A Pulya server on a free port, on this test's runtime, stopped on drop.

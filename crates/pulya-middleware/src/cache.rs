@@ -1,5 +1,5 @@
 //! A response cache for `GET` and `HEAD`: in memory, bounded by bytes, or in a store shared by
-//! several instances ([`RedisStore`](crate::redis::RedisStore), feature `redis`).
+//! several instances (`redis::RedisStore`, feature `redis`).
 //!
 //! [`ResponseCache`] is the middleware (put it on a route or a group: its TTL is theirs);
 //! [`CacheStore`] the storage trait; [`MemoryCache`] the in-process store, least recently used

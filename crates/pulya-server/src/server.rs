@@ -291,7 +291,7 @@ impl Server {
     }
 
     /// How long the server goes on accepting and serving after the shutdown signal, while the
-    /// app's [`ServeStatus`](pulya_app::ServeStatus) says it is draining (so a readiness check
+    /// app's [`ServeStatus`](pulya_core::ServeStatus) says it is draining (so a readiness check
     /// such as `pulya_middleware::health::Health` answers 503): the time a load balancer needs to
     /// see the 503 and send new connections elsewhere before this instance stops taking them.
     /// Graceful shutdown, with its [`shutdown_timeout`](Self::shutdown_timeout), follows.

@@ -389,6 +389,14 @@ fn rate_limit(c: &mut Criterion) {
     for i in 0..1_000_000u32 {
         million.check_at(&i.to_le_bytes(), slow, 0);
     }
+    // A hot client's check while the store holds the million others.
+    let mut now = 1u64;
+    group.bench_function("memory_check_hot_key_among_1m", |b| {
+        b.iter(|| {
+            now += 1;
+            black_box(million.check_at(b"192.0.2.1", quota, now))
+        })
+    });
     let mut i = 0u32;
     group.bench_function("memory_check_1m_keys", |b| {
         b.iter(|| {

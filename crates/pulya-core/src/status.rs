@@ -38,8 +38,8 @@ impl ServeStatus {
         self.connections.load(Ordering::Relaxed)
     }
 
-    /// Whether graceful shutdown has begun: the server accepts no more connections and is
-    /// finishing the requests in flight.
+    /// Whether graceful shutdown has begun: a readiness check should fail from now on. The
+    /// server may go on accepting for its drain delay, then finishes the requests in flight.
     pub fn is_draining(&self) -> bool {
         self.draining.load(Ordering::Relaxed)
     }

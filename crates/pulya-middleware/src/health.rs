@@ -3,7 +3,9 @@
 //! graceful shutdown begins, so that traffic moves to other instances while this one drains.
 //!
 //! The state comes from the server ([`ServeStatus`](pulya_core::ServeStatus), which
-//! `pulya-server` writes); both answers are made before routing and reach no handler.
+//! `pulya-server` writes); both answers are made before routing and reach no handler. A load
+//! balancer sees the 503 only while the server still accepts: give the server a drain delay
+//! (`pulya_server::Server::drain_delay`) of a little more than the balancer's check interval.
 
 use http::{HeaderValue, Method, StatusCode, header};
 use pulya_core::{

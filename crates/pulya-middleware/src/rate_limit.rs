@@ -8,7 +8,6 @@
 
 use std::collections::HashMap;
 use std::fmt;
-
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -279,8 +278,8 @@ impl MemoryStore {
     /// An empty store of 64 shards (a lock each, so that cores seldom wait on one another).
     pub fn new() -> Self {
         // Within a shard, aHash with random keys: the keys are the clients', who must not be
-        // able to make a chain of collisions; aHash resists that as SipHash does, and hashes
-        // an address in a fraction of SipHash's time.
+        // able to make a chain of collisions, which a randomly keyed aHash is built to resist
+        // (as SipHash is); it hashes an address in a fraction of SipHash's time.
         let hasher = RandomState::new();
         let shards = (0..64)
             .map(|_| {

@@ -221,7 +221,10 @@ fn parse_args() -> Result<Args, String> {
         };
         match flag.as_str() {
             "--addr" => args.addr = value()?,
-            "--workers" => args.workers = Some(number(value()?)? as usize),
+            "--workers" => match number(value()?)? {
+                0 => return Err("--workers takes a number above 0".to_owned()),
+                n => args.workers = Some(n as usize),
+            },
             "--cors-origin" => args.options.cors_origins.push(value()?),
             "--rate-limit" => {
                 let quota = value()?.parse().map_err(|e| format!("--rate-limit: {e}"))?;

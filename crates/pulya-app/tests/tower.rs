@@ -1,5 +1,6 @@
 //! tower both ways: the app as a `tower::Service`, tower layers as middleware at every level
 //! (tower-http's among them), tower services as endpoints, and what happens when they fail.
+#![cfg(feature = "tower")]
 
 use std::convert::Infallible;
 use std::io::Read;

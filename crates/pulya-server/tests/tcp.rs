@@ -294,6 +294,9 @@ async fn an_invalid_app_is_an_error_before_binding() {
     assert!(matches!(err, ServeError::App(_)), "{err}");
 }
 
+// With `ws`, connections are served with upgrades, and `http1_only`/`http2_only` do not apply
+// (their setters say so).
+#[cfg(not(feature = "ws"))]
 #[tokio::test]
 async fn http1_only_serves_http1_and_refuses_an_http2_preface() {
     let server = start(|s| s.http1_only(), app());
@@ -328,6 +331,9 @@ async fn http1_only_serves_http1_and_refuses_an_http2_preface() {
     }
 }
 
+// With `ws`, connections are served with upgrades, and `http1_only`/`http2_only` do not apply
+// (their setters say so).
+#[cfg(not(feature = "ws"))]
 #[tokio::test]
 async fn http2_only_serves_http2_and_refuses_http1() {
     let server = start(|s| s.http2_only(), app());

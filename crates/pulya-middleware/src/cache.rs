@@ -6,7 +6,8 @@
 //! first out; [`CachedResponse`] one stored answer.
 //!
 //! What is cached follows a shared cache's rules (RFC 9111), simplified:
-//! - requests: `GET` and `HEAD` only, without `Authorization`; a request's `Cache-Control:
+//! - requests: `GET` and `HEAD` only (a `HEAD` is answered from a stored `GET` too), without
+//!   `Authorization`; a request's `Cache-Control:
 //!   no-store` bypasses the cache, `no-cache` or `max-age=0` skips the lookup but may fill it;
 //! - responses: status 200, 203 or 204, a body of one buffer up to
 //!   [`max_body`](ResponseCache::max_body), no `Set-Cookie`, no `Vary: *`, no `Cache-Control`
@@ -546,8 +547,9 @@ impl Key {
     /// Room for `GET ` and a path and query of 91 bytes.
     const INLINE: usize = 96;
 
-    fn of(req: &Request) -> Self {
-        let method = req.method().as_str().as_bytes();
+    /// The key of `req` as a request of `method`.
+    fn of(method: &Method, req: &Request) -> Self {
+        let method = method.as_str().as_bytes();
         let target = req
             .uri()
             .path_and_query()
@@ -771,8 +773,18 @@ impl Middleware for ResponseCache {
         }
         let inner = Arc::clone(&self.inner);
         Box::pin(async move {
-            let key = Key::of(&req);
+            let key = Key::of(req.method(), &req);
             if allowed == Allowed::Lookup {
+                // A `HEAD` is answered from a stored `GET` first (RFC 9111, 4): the app sends
+                // its headers and drops the body.
+                if req.method() == Method::HEAD {
+                    let get = Key::of(&Method::GET, &req);
+                    if let Some(stored) = inner.lookup(&get).await {
+                        if stored.matches(req.headers()) {
+                            return hit(&stored);
+                        }
+                    }
+                }
                 if let Some(stored) = inner.lookup(&key).await {
                     if stored.matches(req.headers()) {
                         return hit(&stored);

@@ -268,7 +268,7 @@ fn now<F: std::future::Future>(fut: F) -> F::Output {
 /// Next to axum-style state (an `Arc` clone) and an `http::Extensions` map: a singleton
 /// through `Inject`, a request with no scoped service (what `finish` costs it), and a scoped
 /// service, first resolve (scope made, value built) and again.
-fn di_and_pool(c: &mut Criterion) {
+fn di(c: &mut Criterion) {
     use criterion::BatchSize;
     use pulya_core::extract::FromRequestParts;
     use pulya_core::{AppData, RequestContext};
@@ -354,25 +354,7 @@ fn di_and_pool(c: &mut Criterion) {
         b.iter(|| black_box(container.resolve::<HashMap<u32, u32>>().unwrap()))
     });
     group.finish();
-
-    let pool = pulya_pool::Pool::new(64, || Vec::<u8>::with_capacity(4096), Vec::clear);
-    let mut group = c.benchmark_group("pool");
-    group.bench_function("get_and_return_4k_buffer", |b| {
-        b.iter(|| {
-            let mut buf = pool.get();
-            buf.extend_from_slice(b"Hello, World!");
-            black_box(&*buf);
-        })
-    });
-    group.bench_function("allocate_4k_buffer", |b| {
-        b.iter(|| {
-            let mut buf = Vec::<u8>::with_capacity(4096);
-            buf.extend_from_slice(b"Hello, World!");
-            black_box(&buf);
-        })
-    });
-    group.finish();
 }
 
-criterion_group!(benches, requests, middleware, di_and_pool);
+criterion_group!(benches, requests, middleware, di);
 criterion_main!(benches);

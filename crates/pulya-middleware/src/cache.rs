@@ -700,14 +700,10 @@ impl Inner {
         match &self.store {
             Store::Memory(memory) => memory.lookup(key),
             Store::Shared { store, timeout } => {
-                match tokio::time::timeout(*timeout, store.get(key)).await {
-                    Ok(Ok(found)) => found.map(Arc::new),
-                    Ok(Err(err)) => {
+                match crate::store::within(*timeout, store.get(key)).await {
+                    Ok(found) => found.map(Arc::new),
+                    Err(err) => {
                         tracing::warn!(error = %err, "response cache not read; answering from the handler");
-                        None
-                    }
-                    Err(_) => {
-                        tracing::warn!(timeout = ?timeout, "response cache late; answering from the handler");
                         None
                     }
                 }
@@ -728,12 +724,10 @@ impl Inner {
                 response
             }
             Store::Shared { store, timeout } => {
-                match tokio::time::timeout(*timeout, store.put(key, &response, ttl)).await {
-                    Ok(Ok(())) => {}
-                    Ok(Err(err)) => tracing::warn!(error = %err, "response not cached"),
-                    Err(_) => {
-                        tracing::warn!(timeout = ?timeout, "response not cached: the store was late")
-                    }
+                if let Err(err) =
+                    crate::store::within(*timeout, store.put(key, &response, ttl)).await
+                {
+                    tracing::warn!(error = %err, "response not cached");
                 }
                 Arc::new(response)
             }

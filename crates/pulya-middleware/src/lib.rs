@@ -55,12 +55,12 @@ mod standard;
 #[cfg(feature = "timeout")]
 pub mod timeout;
 
-#[cfg(any(feature = "rate-limit", feature = "cache", feature = "redis"))]
+#[cfg(any(feature = "rate-limit", feature = "cache"))]
 mod store;
 
 #[cfg(feature = "standard")]
 pub use standard::{Standard, standard};
-#[cfg(any(feature = "rate-limit", feature = "cache", feature = "redis"))]
+#[cfg(any(feature = "rate-limit", feature = "cache"))]
 pub use store::StoreError;
 
 // The middleware authors' guide, with its worked example, is compiled and run as a doctest.

@@ -720,14 +720,13 @@ impl Middleware for RateLimit {
                 let (store, timeout, on_error) = (Arc::clone(store), *timeout, *on_error);
                 Box::pin(async move {
                     let checked =
-                        tokio::time::timeout(timeout, store.check(&key, config.quota)).await;
+                        crate::store::within(timeout, store.check(&key, config.quota)).await;
                     let failure = match checked {
-                        Ok(Ok(decision)) if decision.allowed => {
+                        Ok(decision) if decision.allowed => {
                             return with_headers(next.run(req).await, &config, &decision);
                         }
-                        Ok(Ok(decision)) => return refused(&config, &decision),
-                        Ok(Err(err)) => err.to_string(),
-                        Err(_) => format!("the rate-limit store took over {timeout:?}"),
+                        Ok(decision) => return refused(&config, &decision),
+                        Err(err) => err,
                     };
                     match on_error {
                         OnStoreError::Allow => {

@@ -32,7 +32,6 @@ use crate::StoreError;
 /// [`gcra`](crate::rate_limit::gcra). KEYS[1] is the key; ARGV the emission interval and the
 /// tolerance. Returns allowed (0/1), remaining, reset and retry-after (µs). The key expires when
 /// its bucket is full again, so Redis holds only the clients of the last refill period.
-#[cfg(feature = "rate-limit")]
 const GCRA_SCRIPT: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -59,7 +58,6 @@ return {1, math.floor((tolerance + interval - ahead) / interval), ahead, 0}
 pub struct RedisStore {
     conn: ConnectionManager,
     prefix: String,
-    #[cfg(feature = "rate-limit")]
     gcra: redis::Script,
 }
 
@@ -96,7 +94,6 @@ impl RedisStore {
         Ok(Self {
             conn,
             prefix: "pulya:".to_owned(),
-            #[cfg(feature = "rate-limit")]
             gcra: redis::Script::new(GCRA_SCRIPT),
         })
     }
@@ -124,7 +121,6 @@ impl RedisStore {
     }
 }
 
-#[cfg(feature = "rate-limit")]
 impl crate::rate_limit::RateLimitStore for RedisStore {
     fn check<'a>(
         &'a self,
@@ -154,7 +150,6 @@ impl crate::rate_limit::RateLimitStore for RedisStore {
     }
 }
 
-#[cfg(feature = "cache")]
 impl crate::cache::CacheStore for RedisStore {
     fn get<'a>(
         &'a self,

@@ -1,6 +1,9 @@
-//! What the shared stores of the rate limiter and the response cache report when they fail.
+//! What the shared stores of the rate limiter and the response cache report when they fail,
+//! and the deadline every call to such a store runs under.
 
 use std::fmt;
+use std::future::Future;
+use std::time::Duration;
 
 /// A store shared between instances (Redis, say) failed to answer: the middleware then logs it
 /// and does what it was configured to do (let the request through, or answer 503).
@@ -23,5 +26,17 @@ impl fmt::Display for StoreError {
 impl std::error::Error for StoreError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         Some(&*self.0)
+    }
+}
+
+/// `call`'s answer, or a [`StoreError`] when it failed or gave none within `timeout`: a store
+/// that is late counts as one that failed.
+pub(crate) async fn within<T>(
+    timeout: Duration,
+    call: impl Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    match tokio::time::timeout(timeout, call).await {
+        Ok(answer) => answer,
+        Err(_) => Err(StoreError(format!("no answer within {timeout:?}").into())),
     }
 }

@@ -1,10 +1,13 @@
-//! `cargo xtask bench-compare`: runs the benchmarks, saves or compares a baseline, prints one
-//! markdown table and fails on a regression past the thresholds.
+//! `cargo xtask bench-compare`: runs the benchmarks, saves or compares a baseline, prints
+//! markdown tables (and an HTML page with `--html`) and fails on a regression past the
+//! thresholds.
 //!
 //! Two kinds of figures:
 //! - instruction counts (callgrind over the `route_lookups` driver, and the gungraun suite
-//!   `benches/benches/icount.rs`: deterministic, the gate);
-//! - criterion medians (wall time: noisy on shared machines, reported separately).
+//!   `benches/benches/icount.rs`): deterministic, so a saved baseline compares well;
+//! - criterion medians (wall time). Two runs made at different times differ by more than most
+//!   changes on a shared machine, so `--against=REV` runs the two versions alternately in one
+//!   session instead (`paired.rs`); `--baseline=NAME` still compares them, as a rough guide.
 //!
 //! Baselines are JSON files under `target/bench-compare/`.
 
@@ -12,20 +15,35 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
+use crate::html::{Bar, Page, Tone};
+use crate::paired::{self, Change};
+
 pub(crate) const USAGE: &str =
-    "usage: cargo xtask bench-compare (--save NAME | --baseline=NAME) [options]
+    "usage: cargo xtask bench-compare (--save NAME | --baseline=NAME | --against=REV) [options]
 
   --save NAME          run the benchmarks and save their figures as baseline NAME
   --baseline=NAME      run them and compare with baseline NAME
+  --against=REV        build git revision REV in a worktree (target/bench-compare/against) and
+                       compare with it in this run: instruction counts one after the other, wall
+                       time paired (the two versions' criterion binaries alternately, the change
+                       as the median of per-pair ratios with a 95 % bootstrap interval)
+  --pairs N            pairs of runs for --against (default 10)
   --threshold PCT      instruction-count regression that fails (default 2)
-  --wall-threshold PCT wall-time regression that fails (default 10)
+  --wall-threshold PCT wall-time regression that fails (default 5 with --against, 10 without);
+                       paired, the interval must also lie wholly above no change
   --only SUITE         routing, hot_paths (gungraun), headers, responses, app or middleware
                        (default: all)
   --no-wall            skip the criterion suites (instruction counts only)
-  --features LIST      cargo features for the benchmark builds (e.g. pulya-routing/slow-lookup)";
+  --wall-only          skip the instruction counts (wall time only)
+  --features LIST      cargo features for this tree's benchmark builds (with --against, not for
+                       REV's), e.g. pulya-routing/slow-lookup
+  --html FILE          also write the comparison as a self-contained HTML page with charts";
 
 /// The criterion suites (`benches/benches/<suite>.rs`) whose medians are compared.
 const WALL_SUITES: [&str; 5] = ["routing", "headers", "responses", "app", "middleware"];
+
+/// The instruction-count suites.
+const ICOUNT_SUITES: [&str; 2] = ["routing", "hot_paths"];
 
 /// The route-lookup cases whose instructions are counted: router, set, extra flag.
 const ROUTE_CASES: [(&str, &str, &str); 6] = [
@@ -37,73 +55,101 @@ const ROUTE_CASES: [(&str, &str, &str); 6] = [
     ("pulya_cache", "github", "--params"),
 ];
 
+/// What to compare with.
+#[derive(Clone, Debug)]
+enum Mode {
+    Save(String),
+    Baseline(String),
+    Against(String),
+}
+
+#[derive(Clone, Debug)]
 struct Options {
-    save: Option<String>,
-    baseline: Option<String>,
+    mode: Mode,
+    pairs: usize,
     threshold: f64,
     wall_threshold: f64,
     only: Option<String>,
+    icount: bool,
     wall: bool,
     features: Option<String>,
+    html: Option<PathBuf>,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
-    let mut o = Options {
-        save: None,
-        baseline: None,
-        threshold: 2.0,
-        wall_threshold: 10.0,
-        only: None,
-        wall: true,
-        features: None,
-    };
+    let mut modes = Vec::new();
+    let mut pairs = 10;
+    let mut threshold = 2.0;
+    let mut wall_threshold = None;
+    let mut only = None;
+    let mut features = None;
+    let mut html = None;
+    let (mut no_wall, mut wall_only) = (false, false);
     let mut it = args.iter();
     while let Some(arg) = it.next() {
-        let mut value = |name: &str| {
-            it.next()
-                .cloned()
+        // `--name=value` or `--name value` (the space form too, unlike gungraun's pitfall).
+        let (name, inline) = match arg.split_once('=') {
+            Some((name, value)) => (name, Some(value.to_owned())),
+            None => (arg.as_str(), None),
+        };
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| it.next().cloned())
                 .ok_or_else(|| format!("{name} needs a value"))
         };
-        match arg.as_str() {
-            "--save" => o.save = Some(value("--save")?),
-            // `--baseline NAME` (with a space) is accepted too, unlike gungraun's pitfall.
-            "--baseline" => o.baseline = Some(value("--baseline")?),
-            "--threshold" => o.threshold = number(&value("--threshold")?)?,
-            "--wall-threshold" => o.wall_threshold = number(&value("--wall-threshold")?)?,
-            "--only" => o.only = Some(value("--only")?),
-            "--features" => o.features = Some(value("--features")?),
-            "--no-wall" => o.wall = false,
-            other => match other.split_once('=') {
-                Some(("--save", v)) => o.save = Some(v.to_owned()),
-                Some(("--baseline", v)) => o.baseline = Some(v.to_owned()),
-                Some(("--threshold", v)) => o.threshold = number(v)?,
-                Some(("--wall-threshold", v)) => o.wall_threshold = number(v)?,
-                Some(("--only", v)) => o.only = Some(v.to_owned()),
-                Some(("--features", v)) => o.features = Some(v.to_owned()),
-                _ => return Err(format!("unknown argument `{other}`")),
-            },
+        match name {
+            "--save" => modes.push(Mode::Save(value()?)),
+            "--baseline" => modes.push(Mode::Baseline(value()?)),
+            "--against" => modes.push(Mode::Against(value()?)),
+            "--pairs" => {
+                pairs = value()?
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or("--pairs wants a positive number")?
+            }
+            "--threshold" => threshold = number(&value()?)?,
+            "--wall-threshold" => wall_threshold = Some(number(&value()?)?),
+            "--only" => only = Some(value()?),
+            "--features" => features = Some(value()?),
+            "--html" => html = Some(PathBuf::from(value()?)),
+            "--no-wall" if inline.is_none() => no_wall = true,
+            "--wall-only" if inline.is_none() => wall_only = true,
+            _ => return Err(format!("unknown argument `{arg}`")),
         }
     }
-    if o.save.is_some() == o.baseline.is_some() {
-        return Err("give exactly one of --save NAME and --baseline=NAME".to_owned());
+    let mode = match (modes.pop(), modes.is_empty()) {
+        (Some(mode), true) => mode,
+        _ => {
+            return Err(
+                "give exactly one of --save NAME, --baseline=NAME and --against=REV".to_owned(),
+            );
+        }
+    };
+    if no_wall && wall_only {
+        return Err("--no-wall and --wall-only leave nothing to measure".to_owned());
     }
-    if let Some(only) = &o.only {
-        if ![
-            "routing",
-            "hot_paths",
-            "headers",
-            "responses",
-            "app",
-            "middleware",
-        ]
-        .contains(&only.as_str())
-        {
+    if let Some(only) = &only {
+        let known = ICOUNT_SUITES.iter().chain(&WALL_SUITES);
+        if !known.clone().any(|s| s == only) {
             return Err(format!(
                 "unknown suite `{only}`: routing, hot_paths, headers, responses, app or middleware"
             ));
         }
     }
-    Ok(o)
+    let paired = matches!(mode, Mode::Against(_));
+    Ok(Options {
+        mode,
+        pairs,
+        threshold,
+        wall_threshold: wall_threshold.unwrap_or(if paired { 5.0 } else { 10.0 }),
+        only,
+        icount: !wall_only,
+        wall: !no_wall,
+        features,
+        html,
+    })
 }
 
 fn number(s: &str) -> Result<f64, String> {
@@ -120,10 +166,6 @@ pub(crate) const PERF_GATE_USAGE: &str = "usage: cargo xtask perf-gate [--update
   more anywhere fails. --update rewrites the baseline (commit it on its own).";
 
 pub(crate) fn run(args: &[String]) -> ExitCode {
-    if args.iter().any(|a| a == "--help" || a == "-h") {
-        println!("{USAGE}");
-        return ExitCode::SUCCESS;
-    }
     let options = match parse(args) {
         Ok(options) => options,
         Err(msg) => {
@@ -132,40 +174,146 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
         }
     };
     let root = workspace_root();
-    let dir = target_dir(&root).join("bench-compare");
-    // The baseline is read first: a missing or empty one is reported before minutes of measuring.
-    let before = match &options.baseline {
-        Some(name) => match read_figures(&dir.join(format!("{name}.json"))) {
-            Ok(before) => Some(before),
-            Err(err) => {
-                eprintln!("error: cannot use baseline `{name}`: {err}");
-                return ExitCode::FAILURE;
-            }
-        },
-        None => None,
+    let target = target_dir(&root);
+    let dir = target.join("bench-compare");
+    let result = match &options.mode {
+        Mode::Save(name) => save(&root, &target, &dir.join(format!("{name}.json")), &options),
+        Mode::Baseline(name) => with_baseline(&root, &target, &dir, name, &options),
+        Mode::Against(rev) => against(&root, &target, &dir, rev, &options),
     };
-    let figures = match measure(&root, &options) {
-        Ok(figures) => figures,
+    let sections = match result {
+        Ok(Some(sections)) => sections,
+        Ok(None) => return ExitCode::SUCCESS,
         Err(msg) => {
             eprintln!("error: {msg}");
             return ExitCode::FAILURE;
         }
     };
-    if let Some(name) = &options.save {
-        let path = dir.join(format!("{name}.json"));
-        if let Err(err) = write_figures(&path, &figures) {
+    conclude(&sections, &options)
+}
+
+/// Prints the tables, writes the HTML page when asked, and fails on a regression or a
+/// benchmark gone missing.
+fn conclude(sections: &[Section], options: &Options) -> ExitCode {
+    print!("{}", markdown(sections));
+    if let Some(path) = &options.html {
+        let page = html(sections, &describe(options));
+        if let Err(err) = crate::html::write(path, &page) {
             eprintln!("error: {err}");
             return ExitCode::FAILURE;
         }
-        println!(
-            "saved {} figures as baseline `{name}` ({})",
-            figures.len(),
-            path.display()
-        );
-        return ExitCode::SUCCESS;
+        eprintln!("wrote {}", path.display());
     }
-    let before = before.expect("either --save or --baseline");
-    compare(&before, &figures, &options)
+    if failed(sections) {
+        eprintln!(
+            "\nregression past the threshold, or a benchmark missing (instructions {} %, wall time {} %)",
+            options.threshold, options.wall_threshold
+        );
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// The comparison in words, for the HTML page.
+fn describe(options: &Options) -> String {
+    let against = match &options.mode {
+        Mode::Save(name) | Mode::Baseline(name) => format!("baseline `{name}`"),
+        Mode::Against(rev) => format!("revision `{rev}`, wall time in {} pairs", options.pairs),
+    };
+    format!(
+        "This tree against {against}; thresholds: instructions {} %, wall time {} %{}.",
+        options.threshold,
+        options.wall_threshold,
+        options
+            .features
+            .as_deref()
+            .map(|f| format!("; features {f}"))
+            .unwrap_or_default()
+    )
+}
+
+fn save(
+    root: &Path,
+    target: &Path,
+    path: &Path,
+    options: &Options,
+) -> Result<Option<Vec<Section>>, String> {
+    let figures = measure(root, target, options, options.features.as_deref())?;
+    write_figures(path, &figures)?;
+    println!(
+        "saved {} figures as baseline {}",
+        figures.len(),
+        path.display()
+    );
+    Ok(None)
+}
+
+fn with_baseline(
+    root: &Path,
+    target: &Path,
+    dir: &Path,
+    name: &str,
+    options: &Options,
+) -> Result<Option<Vec<Section>>, String> {
+    // Read first: a missing or empty baseline is reported before minutes of measuring.
+    let before = read_figures(&dir.join(format!("{name}.json")))
+        .map_err(|err| format!("cannot use baseline `{name}`: {err}"))?;
+    let after = measure(root, target, options, options.features.as_deref())?;
+    Ok(Some(unpaired_sections(&before, &after, options)))
+}
+
+/// `--against=REV`: REV's instruction counts, then this tree's; then the paired wall time.
+fn against(
+    root: &Path,
+    target: &Path,
+    dir: &Path,
+    rev: &str,
+    options: &Options,
+) -> Result<Option<Vec<Section>>, String> {
+    let tree = dir.join("against");
+    let commit = paired::worktree(root, rev, &tree)?;
+    eprintln!(
+        "comparing with {rev} ({commit}), checked out in {}",
+        tree.display()
+    );
+    let mut sections = Vec::new();
+    if options.icount {
+        let counts = Options {
+            wall: false,
+            ..options.clone()
+        };
+        let before = measure(&tree, target, &counts, None)?;
+        let after = measure(root, target, &counts, options.features.as_deref())?;
+        sections.extend(unpaired_sections(&before, &after, &counts));
+    }
+    if options.wall {
+        let suites: Vec<&str> = WALL_SUITES
+            .into_iter()
+            .filter(|suite| wants(options, suite))
+            .collect();
+        if !suites.is_empty() {
+            let bins = dir.join("paired");
+            let old = paired::build_suites(&tree, target, &suites, None, &bins.join("old"))?;
+            let new = paired::build_suites(
+                root,
+                target,
+                &suites,
+                options.features.as_deref(),
+                &bins.join("new"),
+            )?;
+            let (pairs, only_old, only_new) =
+                paired::run_pairs(&old, &new, options.pairs, &bins.join("criterion"))?;
+            sections.push(paired_section(
+                &pairs,
+                &only_old,
+                &only_new,
+                options.wall_threshold,
+                options.pairs,
+            ));
+        }
+    }
+    Ok(Some(sections))
 }
 
 /// A baseline: a JSON map of figures by name, at least one.
@@ -208,10 +356,14 @@ fn wants(options: &Options, suite: &str) -> bool {
     options.only.as_deref().is_none_or(|only| only == suite)
 }
 
-fn cargo(root: &Path, args: &[&str], features: Option<&str>) -> Result<(), String> {
+/// Runs cargo in the workspace at `root`, building into `target`.
+fn cargo(root: &Path, target: &Path, args: &[&str], features: Option<&str>) -> Result<(), String> {
     let mut cmd = Command::new(env!("CARGO"));
     // Criterion reports on stdout; ours carries only the table, so theirs goes to stderr.
-    cmd.current_dir(root).args(args).stdout(std::io::stderr());
+    cmd.current_dir(root)
+        .env("CARGO_TARGET_DIR", target)
+        .args(args)
+        .stdout(std::io::stderr());
     if let Some(features) = features {
         cmd.args(["--features", features]);
     }
@@ -223,13 +375,20 @@ fn cargo(root: &Path, args: &[&str], features: Option<&str>) -> Result<(), Strin
     }
 }
 
-fn measure(root: &Path, options: &Options) -> Result<Figures, String> {
+/// The figures of the workspace at `root` (built into `target` with `features`) that `options`
+/// asks for.
+fn measure(
+    root: &Path,
+    target: &Path,
+    options: &Options,
+    features: Option<&str>,
+) -> Result<Figures, String> {
     let mut figures = Figures::new();
-    let features = options.features.as_deref();
-    if wants(options, "routing") {
+    if options.icount && wants(options, "routing") {
         which("valgrind", "apt-get install -y valgrind")?;
         cargo(
             root,
+            target,
             &[
                 "build",
                 "-q",
@@ -241,9 +400,9 @@ fn measure(root: &Path, options: &Options) -> Result<Figures, String> {
             ],
             features,
         )?;
-        let driver = target_dir(root).join("release/examples/route_lookups");
+        let driver = target.join("release/examples/route_lookups");
         for (router, set, flag) in ROUTE_CASES {
-            let per_lookup = route_instructions(&driver, router, set, flag)?;
+            let per_lookup = route_instructions(root, &driver, router, set, flag)?;
             let name = format!(
                 "icount/routing/{router}/{set}{}",
                 if flag.is_empty() { "" } else { "+params" }
@@ -252,8 +411,8 @@ fn measure(root: &Path, options: &Options) -> Result<Figures, String> {
             figures.insert(name, per_lookup);
         }
     }
-    if wants(options, "hot_paths") {
-        for (name, instructions) in gungraun_counts(root, features)? {
+    if options.icount && wants(options, "hot_paths") {
+        for (name, instructions) in gungraun_counts(root, target, features)? {
             eprintln!("{name}: {instructions:.0} instructions");
             figures.insert(name, instructions);
         }
@@ -263,10 +422,11 @@ fn measure(root: &Path, options: &Options) -> Result<Figures, String> {
             if !wants(options, suite) {
                 continue;
             }
-            let criterion_dir = target_dir(root).join("criterion");
+            let criterion_dir = target.join("criterion");
             let _ = std::fs::remove_dir_all(&criterion_dir);
             cargo(
                 root,
+                target,
                 &[
                     "bench",
                     "-q",
@@ -282,8 +442,8 @@ fn measure(root: &Path, options: &Options) -> Result<Figures, String> {
                 ],
                 features,
             )?;
-            for (name, median) in criterion_medians(&criterion_dir)? {
-                figures.insert(format!("wall/{suite}/{name}"), median);
+            for (id, median) in criterion_medians(&criterion_dir)? {
+                figures.insert(wall_name(suite, &id), median);
             }
         }
     }
@@ -292,12 +452,22 @@ fn measure(root: &Path, options: &Options) -> Result<Figures, String> {
 
 /// The gungraun suite's instruction counts, read from its report: a line naming the benchmark
 /// (`icount::hot_paths::json_encode sonic_rs_small:(…)`), then `Instructions: N|…`.
-fn gungraun_counts(root: &Path, features: Option<&str>) -> Result<Vec<(String, f64)>, String> {
+fn gungraun_counts(
+    root: &Path,
+    target: &Path,
+    features: Option<&str>,
+) -> Result<Vec<(String, f64)>, String> {
     which("valgrind", "apt-get install -y valgrind")?;
     install_gungraun_runner()?;
     let mut cmd = Command::new(env!("CARGO"));
-    cmd.current_dir(root)
-        .args(["bench", "-q", "-p", "pulya-benches", "--bench", "icount"]);
+    cmd.current_dir(root).env("CARGO_TARGET_DIR", target).args([
+        "bench",
+        "-q",
+        "-p",
+        "pulya-benches",
+        "--bench",
+        "icount",
+    ]);
     if let Some(features) = features {
         cmd.args(["--features", features]);
     }
@@ -382,12 +552,18 @@ fn which(tool: &str, install: &str) -> Result<(), String> {
 
 /// Instructions per lookup: callgrind totals at 10 and 110 rounds, the difference divided by
 /// the extra lookups.
-fn route_instructions(driver: &Path, router: &str, set: &str, flag: &str) -> Result<f64, String> {
+fn route_instructions(
+    root: &Path,
+    driver: &Path,
+    router: &str,
+    set: &str,
+    flag: &str,
+) -> Result<f64, String> {
     let paths = match set {
         "github_varied" => 2000.0,
         "one_param" => 1.0,
         _ => {
-            let file = workspace_root().join(format!("benches/data/routes/{set}.txt"));
+            let file = root.join(format!("benches/data/routes/{set}.txt"));
             let text =
                 std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
             text.lines().filter(|l| !l.trim().is_empty()).count() as f64
@@ -417,8 +593,24 @@ fn route_instructions(driver: &Path, router: &str, set: &str, flag: &str) -> Res
     Ok((total("110")? - total("10")?) / (100.0 * paths))
 }
 
-/// Median estimates of every benchmark under `dir` (criterion's `new/estimates.json`).
-fn criterion_medians(dir: &Path) -> Result<Vec<(String, f64)>, String> {
+/// A criterion benchmark's figure name: `wall/<suite>/<id>`, without the suite a second time
+/// when the id starts with it (`routing/github/pulya` of suite `routing` is
+/// `wall/routing/github/pulya`).
+pub(crate) fn wall_name(suite: &str, id: &str) -> String {
+    let id = id
+        .strip_prefix(suite)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .unwrap_or(id);
+    format!("wall/{suite}/{id}")
+}
+
+/// The median of every benchmark under criterion's folder `dir` (`<bench>/new/estimates.json`),
+/// named by criterion's id (`routing/github/pulya`, from `new/benchmark.json`).
+pub(crate) fn criterion_medians(dir: &Path) -> Result<Vec<(String, f64)>, String> {
+    let read = |path: &Path| -> Result<serde_json::Value, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    };
     let mut out = Vec::new();
     let mut stack = vec![dir.to_owned()];
     while let Some(d) = stack.pop() {
@@ -430,22 +622,14 @@ fn criterion_medians(dir: &Path) -> Result<Vec<(String, f64)>, String> {
             if path.is_dir() {
                 stack.push(path);
             } else if path.ends_with("new/estimates.json") {
-                let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
-                let json: serde_json::Value =
-                    serde_json::from_str(&text).map_err(|e| e.to_string())?;
-                let median = json["median"]["point_estimate"]
+                let median = read(&path)?["median"]["point_estimate"]
                     .as_f64()
-                    .ok_or("no median in estimates.json")?;
-                let bench = path
-                    .parent()
-                    .and_then(Path::parent)
-                    .expect("…/<bench>/new/estimates.json");
-                let name = bench
-                    .strip_prefix(dir)
-                    .unwrap_or(bench)
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                out.push((name, median));
+                    .ok_or_else(|| format!("no median in {}", path.display()))?;
+                let id = read(&path.with_file_name("benchmark.json"))?["full_id"]
+                    .as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| format!("no id beside {}", path.display()))?;
+                out.push((id, median));
             }
         }
     }
@@ -457,8 +641,8 @@ fn criterion_medians(dir: &Path) -> Result<Vec<(String, f64)>, String> {
 /// (`icount/routing`, `wall/app`).
 fn suites_measured(options: &Options) -> BTreeSet<String> {
     let mut suites = BTreeSet::new();
-    for suite in ["routing", "hot_paths"] {
-        if wants(options, suite) {
+    for suite in ICOUNT_SUITES {
+        if options.icount && wants(options, suite) {
             suites.insert(format!("icount/{suite}"));
         }
     }
@@ -480,32 +664,81 @@ fn suite_of(name: &str) -> &str {
     }
 }
 
-fn compare(before: &Figures, after: &Figures, options: &Options) -> ExitCode {
-    let (report, failed) = report(before, after, options, &suites_measured(options));
-    print!("{report}");
-    if failed {
-        eprintln!(
-            "\nregression past the threshold, or a benchmark missing (instructions {} %, wall time {} %)",
-            options.threshold, options.wall_threshold
-        );
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
+/// What a row says.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Verdict {
+    New,
+    Missing,
+    Regression,
+    Improvement,
+    Unchanged,
+}
+
+impl Verdict {
+    fn of(change_pct: f64, threshold: f64) -> Verdict {
+        if change_pct > threshold {
+            Verdict::Regression
+        } else if change_pct < -threshold {
+            Verdict::Improvement
+        } else {
+            Verdict::Unchanged
+        }
+    }
+
+    fn fails(self) -> bool {
+        matches!(self, Verdict::Missing | Verdict::Regression)
+    }
+
+    fn markdown(self) -> &'static str {
+        match self {
+            Verdict::New => "new",
+            Verdict::Missing => "**missing**",
+            Verdict::Regression => "**regression**",
+            Verdict::Improvement => "improvement",
+            Verdict::Unchanged => "unchanged",
+        }
+    }
+
+    fn tone(self) -> Tone {
+        match self {
+            Verdict::Regression | Verdict::Missing => Tone::Worse,
+            Verdict::Improvement => Tone::Better,
+            Verdict::New | Verdict::Unchanged => Tone::Neutral,
+        }
     }
 }
 
-/// The markdown tables of `after` against `before`, and whether anything fails: a change past
-/// its threshold, or a benchmark of a suite that ran (`measured`) that is in the baseline and
-/// not in this run.
-fn report(
-    before: &Figures,
-    after: &Figures,
-    options: &Options,
-    measured: &BTreeSet<String>,
-) -> (String, bool) {
-    use std::fmt::Write as _;
-    let mut out = String::new();
-    let mut failed = false;
+/// One benchmark compared.
+struct Row {
+    name: String,
+    before: Option<f64>,
+    after: Option<f64>,
+    /// In per cent.
+    change: Option<f64>,
+    /// The 95 % interval of the change, in per cent (paired wall time only).
+    interval: Option<(f64, f64)>,
+    verdict: Verdict,
+}
+
+/// A table: instruction counts, or wall time in nanoseconds.
+struct Section {
+    title: String,
+    instructions: bool,
+    rows: Vec<Row>,
+}
+
+fn failed(sections: &[Section]) -> bool {
+    sections
+        .iter()
+        .flat_map(|s| &s.rows)
+        .any(|r| r.verdict.fails())
+}
+
+/// `after` against `before`, a section per kind of figure. A benchmark of a suite that ran that
+/// is in the baseline and not in this run is missing.
+fn unpaired_sections(before: &Figures, after: &Figures, options: &Options) -> Vec<Section> {
+    let measured = suites_measured(options);
+    let mut sections = Vec::new();
     for (kind, title, threshold) in [
         (
             "icount/",
@@ -514,7 +747,7 @@ fn report(
         ),
         (
             "wall/",
-            "Wall time, criterion medians (noisy on shared machines)",
+            "Wall time, criterion medians of two runs (noisy on shared machines)",
             options.wall_threshold,
         ),
     ] {
@@ -530,49 +763,178 @@ fn report(
         if names.is_empty() {
             continue;
         }
-        let _ = write!(
-            out,
-            "\n### {title}\n\n| benchmark | before | after | change | verdict |\n|---|---|---|---|---|\n"
-        );
-        for name in names {
-            let short = name.trim_start_matches(kind);
-            let row = match (before.get(name), after.get(name)) {
-                (None, Some(now)) => format!("| {short} | — | {} | — | new |", show(kind, *now)),
-                (Some(was), None) => {
-                    failed = true;
-                    format!("| {short} | {} | — | — | **missing** |", show(kind, *was))
+        let rows = names
+            .into_iter()
+            .map(|name| {
+                let (was, now) = (before.get(name).copied(), after.get(name).copied());
+                let change = was.zip(now).map(|(was, now)| (now - was) / was * 100.0);
+                let verdict = match (was, change) {
+                    (None, _) => Verdict::New,
+                    (Some(_), None) => Verdict::Missing,
+                    (Some(_), Some(change)) => Verdict::of(change, threshold),
+                };
+                Row {
+                    name: name.trim_start_matches(kind).to_owned(),
+                    before: was,
+                    after: now,
+                    change,
+                    interval: None,
+                    verdict,
                 }
-                (Some(was), Some(now)) => {
-                    let change = (now - was) / was * 100.0;
-                    let verdict = if change > threshold {
-                        failed = true;
-                        "**regression**"
-                    } else if change < -threshold {
-                        "improvement"
-                    } else {
-                        "unchanged"
-                    };
-                    format!(
-                        "| {short} | {} | {} | {change:+.2} % | {verdict} |",
-                        show(kind, *was),
-                        show(kind, *now)
-                    )
-                }
-                (None, None) => unreachable!("every name comes from one of the two"),
-            };
-            out.push_str(&row);
-            out.push('\n');
-        }
+            })
+            .collect();
+        sections.push(Section {
+            title: title.to_owned(),
+            instructions: kind == "icount/",
+            rows,
+        });
     }
-    (out, failed)
+    sections
 }
 
-fn show(kind: &str, value: f64) -> String {
-    if kind == "icount/" {
-        format!("{value:.0}")
-    } else {
-        format!("{value:.1} ns")
+/// The paired wall-time table: a row per benchmark run by both versions, a missing row for one
+/// that only the old ran, a new row for one that only the new ran.
+fn paired_section(
+    pairs: &paired::Pairs,
+    only_old: &[String],
+    only_new: &[String],
+    threshold: f64,
+    count: usize,
+) -> Section {
+    let mut rows: Vec<Row> = pairs
+        .iter()
+        .map(|(name, pairs)| {
+            let change = Change::of(pairs);
+            let pct = |ratio: f64| (ratio - 1.0) * 100.0;
+            Row {
+                name: name.trim_start_matches("wall/").to_owned(),
+                before: Some(change.old),
+                after: Some(change.new),
+                change: Some(pct(change.ratio)),
+                interval: Some((pct(change.low), pct(change.high))),
+                verdict: match change.verdict(threshold) {
+                    "regression" => Verdict::Regression,
+                    "improvement" => Verdict::Improvement,
+                    _ => Verdict::Unchanged,
+                },
+            }
+        })
+        .collect();
+    for (names, verdict) in [(only_old, Verdict::Missing), (only_new, Verdict::New)] {
+        rows.extend(names.iter().map(|name| Row {
+            name: name.trim_start_matches("wall/").to_owned(),
+            before: None,
+            after: None,
+            change: None,
+            interval: None,
+            verdict,
+        }));
     }
+    rows.sort_by(|a, b| a.name.cmp(&b.name));
+    Section {
+        title: format!(
+            "Wall time, paired: median of {count} per-pair ratios, 95 % bootstrap interval"
+        ),
+        instructions: false,
+        rows,
+    }
+}
+
+fn show(instructions: bool, value: Option<f64>) -> String {
+    match value {
+        None => "—".to_owned(),
+        Some(v) if instructions => format!("{v:.0}"),
+        Some(v) => format!("{v:.1} ns"),
+    }
+}
+
+fn percent(value: Option<f64>) -> String {
+    value.map_or_else(|| "—".to_owned(), |v| format!("{v:+.2} %"))
+}
+
+fn interval(value: Option<(f64, f64)>) -> String {
+    value.map_or_else(
+        || "—".to_owned(),
+        |(low, high)| format!("{low:+.2} … {high:+.2} %"),
+    )
+}
+
+/// The sections as markdown tables.
+fn markdown(sections: &[Section]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for section in sections {
+        let paired = section.rows.iter().any(|r| r.interval.is_some());
+        let _ = write!(
+            out,
+            "\n### {}\n\n| benchmark | before | after | change |{} verdict |\n|---|---|---|---|{}---|\n",
+            section.title,
+            if paired { " 95 % interval |" } else { "" },
+            if paired { "---|" } else { "" },
+        );
+        for row in &section.rows {
+            let _ = write!(
+                out,
+                "| {} | {} | {} | {} |",
+                row.name,
+                show(section.instructions, row.before),
+                show(section.instructions, row.after),
+                percent(row.change),
+            );
+            if paired {
+                let _ = write!(out, " {} |", interval(row.interval));
+            }
+            let _ = writeln!(out, " {} |", row.verdict.markdown());
+        }
+    }
+    out
+}
+
+/// The sections as an HTML page: each table, then a chart of its changes.
+fn html(sections: &[Section], description: &str) -> String {
+    let mut page = Page::new("cargo xtask bench-compare");
+    page.paragraph(description);
+    for section in sections {
+        page.heading(&section.title);
+        let rows: Vec<Vec<String>> = section
+            .rows
+            .iter()
+            .map(|row| {
+                vec![
+                    row.name.clone(),
+                    show(section.instructions, row.before),
+                    show(section.instructions, row.after),
+                    percent(row.change),
+                    interval(row.interval),
+                    row.verdict.markdown().trim_matches('*').to_owned(),
+                ]
+            })
+            .collect();
+        page.table(
+            &[
+                "benchmark",
+                "before",
+                "after",
+                "change",
+                "95 % interval",
+                "verdict",
+            ],
+            &rows,
+        );
+        let bars: Vec<Bar> = section
+            .rows
+            .iter()
+            .filter_map(|row| {
+                Some(Bar {
+                    label: row.name.clone(),
+                    value: row.change?,
+                    tone: row.verdict.tone(),
+                })
+            })
+            .collect();
+        page.bars("change per benchmark (negative is faster)", &bars, "%");
+    }
+    page.finish()
 }
 
 /// `cargo xtask perf-gate [--update]`: the instruction counts against the committed baseline
@@ -588,52 +950,54 @@ pub(crate) fn perf_gate(args: &[String]) -> ExitCode {
         }
     };
     let root = workspace_root();
+    let target = target_dir(&root);
     let options = Options {
-        save: None,
-        baseline: None,
+        mode: Mode::Baseline("benches/baseline/perf-gate.json".to_owned()),
+        pairs: 0,
         threshold: 3.0,
         wall_threshold: f64::INFINITY,
         only: Some("routing".to_owned()),
+        icount: true,
         wall: false,
         features: None,
+        html: None,
     };
     let path = root.join("benches/baseline/perf-gate.json");
-    let before = if update {
-        None
-    } else {
-        match read_figures(&path) {
-            Ok(before) => Some(before),
-            Err(err) => {
-                eprintln!("error: {err}");
-                return ExitCode::FAILURE;
-            }
-        }
-    };
-    let figures = match measure(&root, &options) {
-        Ok(figures) => figures,
-        Err(msg) => {
-            eprintln!("error: {msg}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match before {
-        Some(before) => compare(&before, &figures, &options),
-        None => match write_figures(&path, &figures) {
-            Ok(()) => {
+    let result = if update {
+        measure(&root, &target, &options, None)
+            .and_then(|figures| write_figures(&path, &figures))
+            .map(|()| {
                 println!("wrote {}", path.display());
-                ExitCode::SUCCESS
-            }
-            Err(err) => {
-                eprintln!("error: {err}");
-                ExitCode::FAILURE
-            }
-        },
+                None
+            })
+    } else {
+        read_figures(&path).and_then(|before| {
+            let after = measure(&root, &target, &options, None)?;
+            Ok(Some(unpaired_sections(&before, &after, &options)))
+        })
+    };
+    match result {
+        Ok(Some(sections)) => conclude(&sections, &options),
+        Ok(None) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{Figures, Options, parse, parse_gungraun, read_figures, report, suites_measured};
+    use super::{
+        Figures, Options, Section, Verdict, failed, html, markdown, paired_section, parse,
+        parse_gungraun, read_figures, unpaired_sections,
+    };
+
+    /// The markdown of `after` against `before`, and whether it fails.
+    fn report(before: &Figures, after: &Figures, options: &Options) -> (String, bool) {
+        let sections: Vec<Section> = unpaired_sections(before, after, options);
+        (markdown(&sections), failed(&sections))
+    }
 
     fn figures(rows: &[(&str, f64)]) -> Figures {
         rows.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect()
@@ -653,7 +1017,7 @@ mod tests {
         ]);
         let after = figures(&[("icount/routing/pulya/static", 199.0)]);
         let options = options(&["--baseline=b", "--only", "routing", "--no-wall"]);
-        let (table, failed) = report(&before, &after, &options, &suites_measured(&options));
+        let (table, failed) = report(&before, &after, &options);
         assert!(failed);
         assert!(table.contains("| routing/pulya/github+params | 721 | — | — | **missing** |"));
         // The wall suite did not run: its figure is neither missing nor shown.
@@ -674,7 +1038,7 @@ mod tests {
             ("icount/hot_paths/d", 5.0),
         ]);
         let options = options(&["--baseline=b", "--no-wall"]);
-        let (table, failed) = report(&before, &after, &options, &suites_measured(&options));
+        let (table, failed) = report(&before, &after, &options);
         assert!(failed, "c is 3 % over a threshold of 2 %");
         assert!(
             table.contains("| hot_paths/a | 100 | 100 | +0.50 % | unchanged |"),
@@ -692,9 +1056,102 @@ mod tests {
                 ("icount/hot_paths/c", 100.0),
             ]),
             &options,
-            &suites_measured(&options),
         );
         assert!(!failed);
+    }
+
+    #[test]
+    fn one_mode_and_consistent_options() {
+        let parse =
+            |args: &[&str]| parse(&args.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>());
+        assert!(parse(&[]).unwrap_err().contains("exactly one"));
+        assert!(parse(&["--save=a", "--against=HEAD"]).is_err());
+        assert!(parse(&["--against=HEAD", "--no-wall", "--wall-only"]).is_err());
+        assert!(parse(&["--against", "HEAD", "--pairs", "0"]).is_err());
+        assert!(parse(&["--baseline=b", "--only", "nothing"]).is_err());
+        assert!(parse(&["--baseline=b", "--no-wall=yes"]).is_err());
+        // Paired wall time is precise enough for 5 %; two runs apart are not.
+        let paired = parse(&["--against", "HEAD~1", "--wall-only", "--pairs=4"]).unwrap();
+        assert_eq!(
+            (
+                paired.wall_threshold,
+                paired.pairs,
+                paired.icount,
+                paired.wall
+            ),
+            (5.0, 4, false, true)
+        );
+        assert_eq!(parse(&["--baseline", "b"]).unwrap().wall_threshold, 10.0);
+        let html = parse(&["--save=a", "--html", "out/r.html"]).unwrap().html;
+        assert_eq!(html.as_deref(), Some(std::path::Path::new("out/r.html")));
+    }
+
+    #[test]
+    fn paired_rows_regressed_unchanged_missing_new() {
+        let mut pairs = super::paired::Pairs::new();
+        pairs.insert(
+            "wall/routing/github/pulya".to_owned(),
+            (0..6)
+                .map(|i| (100.0 + f64::from(i), (100.0 + f64::from(i)) * 1.2))
+                .collect(),
+        );
+        pairs.insert(
+            "wall/routing/github/matchit".to_owned(),
+            vec![(50.0, 50.5), (60.0, 59.0), (55.0, 55.2), (52.0, 51.9)],
+        );
+        let section = paired_section(
+            &pairs,
+            &["wall/routing/gone".to_owned()],
+            &["wall/routing/added".to_owned()],
+            5.0,
+            6,
+        );
+        let verdicts: Vec<(&str, Verdict)> = section
+            .rows
+            .iter()
+            .map(|r| (r.name.as_str(), r.verdict))
+            .collect();
+        assert_eq!(
+            verdicts,
+            [
+                ("routing/added", Verdict::New),
+                ("routing/github/matchit", Verdict::Unchanged),
+                ("routing/github/pulya", Verdict::Regression),
+                ("routing/gone", Verdict::Missing),
+            ]
+        );
+        let sections = [section];
+        assert!(failed(&sections));
+        let table = markdown(&sections);
+        assert!(
+            table.contains("| benchmark | before | after | change | 95 % interval | verdict |")
+        );
+        assert!(
+            table.contains("| routing/github/pulya | 102.5 ns | 123.0 ns | +20.00 % | +20.00 … +20.00 % | **regression** |"),
+            "{table}"
+        );
+        assert!(table.contains("| routing/gone | — | — | — | — | **missing** |"));
+    }
+
+    #[test]
+    fn the_html_page_holds_every_table_and_a_chart_of_changes() {
+        let before = figures(&[("icount/hot_paths/a", 100.0), ("icount/hot_paths/b", 100.0)]);
+        let after = figures(&[("icount/hot_paths/a", 110.0), ("icount/hot_paths/b", 95.0)]);
+        let options = options(&["--baseline=b", "--no-wall"]);
+        let mut sections = unpaired_sections(&before, &after, &options);
+        let mut pairs = super::paired::Pairs::new();
+        pairs.insert("wall/app/x".to_owned(), vec![(10.0, 10.0); 3]);
+        sections.push(paired_section(&pairs, &[], &[], 5.0, 3));
+        let page = html(&sections, "a <test> run");
+        crate::html::tests::assert_well_nested(&page);
+        assert_eq!(page.matches("<table>").count(), 2);
+        assert_eq!(page.matches("<svg ").count(), 2);
+        // A bar per row with a change, coloured by its verdict.
+        assert_eq!(page.matches("<rect ").count(), 3);
+        assert!(page.contains("<rect class=\"worse\""));
+        assert!(page.contains("<rect class=\"better\""));
+        assert!(page.contains("<td>hot_paths/a</td><td>100</td><td>110</td><td>+10.00 %</td><td>—</td><td>regression</td>"));
+        assert!(page.contains("a &lt;test&gt; run"));
     }
 
     #[test]
@@ -721,6 +1178,22 @@ mod tests {
                 .contains("cannot read")
         );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn wall_names_say_the_suite_once() {
+        assert_eq!(
+            super::wall_name("routing", "routing/github/pulya"),
+            "wall/routing/github/pulya"
+        );
+        assert_eq!(
+            super::wall_name("app", "request/json"),
+            "wall/app/request/json"
+        );
+        assert_eq!(
+            super::wall_name("app", "application/x"),
+            "wall/app/application/x"
+        );
     }
 
     #[test]

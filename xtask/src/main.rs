@@ -4,6 +4,8 @@
 use std::process::{Command, ExitCode};
 
 mod bench_compare;
+mod html;
+mod paired;
 mod peers;
 mod process;
 mod profile;

@@ -1,0 +1,339 @@
+//! Paired wall time for `bench-compare --against=REV`: the criterion binaries of revision REV
+//! (built in a git worktree) and of this tree run alternately in one session, and each
+//! benchmark's change is the median of its per-pair ratios, with a bootstrap confidence
+//! interval.
+//!
+//! Two runs made minutes apart compare two states of a shared machine as much as two versions
+//! of the code. A pair's halves run seconds apart, so what drifts (other load, frequency, cache
+//! contention) drifts for both, and the ratio keeps only the code's part. Pairs alternate their
+//! order (old first, then new first) so that a trend within a pair cancels too.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// Criterion settings of one run: short, since the pairs, not one run, carry the precision.
+const CRITERION_ARGS: [&str; 10] = [
+    "--warm-up-time",
+    "0.1",
+    "--measurement-time",
+    "0.3",
+    "--sample-size",
+    "10",
+    "--nresamples",
+    "1000",
+    "--noplot",
+    "--quiet",
+];
+
+/// Bootstrap resamples behind each confidence interval.
+const RESAMPLES: usize = 4000;
+
+/// One benchmark's pairs: (old, new) medians in nanoseconds, one per pair.
+pub(crate) type Pairs = BTreeMap<String, Vec<(f64, f64)>>;
+
+/// A checkout of `rev` under `dir`, reused while it is at that commit. Returns the commit.
+pub(crate) fn worktree(root: &Path, rev: &str, dir: &Path) -> Result<String, String> {
+    let commit = git(
+        root,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{rev}^{{commit}}"),
+        ],
+    )
+    .map_err(|_| format!("`{rev}` is not a revision of this repository"))?;
+    if git(dir, &["rev-parse", "HEAD"]).is_ok_and(|head| head == commit) {
+        return Ok(commit);
+    }
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).map_err(|e| format!("cannot clear {}: {e}", dir.display()))?;
+    }
+    // A worktree whose folder went with `cargo clean` is still registered until pruned.
+    git(root, &["worktree", "prune"])?;
+    eprintln!("+ git worktree add --detach {} {commit}", dir.display());
+    git(
+        root,
+        &[
+            "worktree",
+            "add",
+            "--detach",
+            &dir.to_string_lossy(),
+            &commit,
+        ],
+    )?;
+    Ok(commit)
+}
+
+fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
+    let out = Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    } else {
+        Err(format!(
+            "`git {}` failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
+}
+
+/// Builds the criterion `suites` of the workspace at `tree` into `target` and copies each
+/// binary to `dest/<suite>`, so that the next build cannot replace it. `features` as for cargo.
+pub(crate) fn build_suites(
+    tree: &Path,
+    target: &Path,
+    suites: &[&str],
+    features: Option<&str>,
+    dest: &Path,
+) -> Result<Vec<(String, PathBuf)>, String> {
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.current_dir(tree)
+        .env("CARGO_TARGET_DIR", target)
+        .args(["bench", "--no-run", "-q", "-p", "pulya-benches"])
+        .args(["--message-format", "json-render-diagnostics"]);
+    for suite in suites {
+        cmd.args(["--bench", suite]);
+    }
+    if let Some(features) = features {
+        cmd.args(["--features", features]);
+    }
+    eprintln!("+ (in {}) cargo bench --no-run {suites:?}", tree.display());
+    let out = cmd
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "building the benchmarks in {} failed ({})",
+            tree.display(),
+            out.status
+        ));
+    }
+    std::fs::create_dir_all(dest).map_err(|e| format!("{}: {e}", dest.display()))?;
+    let mut built = Vec::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let name = message["target"]["name"].as_str().unwrap_or_default();
+        if let (Some(exe), true) = (message["executable"].as_str(), suites.contains(&name)) {
+            let copy = dest.join(name);
+            std::fs::copy(exe, &copy).map_err(|e| format!("cannot copy {exe}: {e}"))?;
+            built.push((name.to_owned(), copy));
+        }
+    }
+    for suite in suites {
+        if !built.iter().any(|(name, _)| name == suite) {
+            return Err(format!(
+                "cargo built no benchmark `{suite}` in {}",
+                tree.display()
+            ));
+        }
+    }
+    Ok(built)
+}
+
+/// Runs `old` and `new` (binaries by suite, in the same order) alternately, `pairs` times, and
+/// collects each benchmark's medians by name (`bench_compare::wall_name`). `scratch` holds
+/// criterion's files of the run in progress.
+pub(crate) fn run_pairs(
+    old: &[(String, PathBuf)],
+    new: &[(String, PathBuf)],
+    pairs: usize,
+    scratch: &Path,
+) -> Result<(Pairs, Vec<String>, Vec<String>), String> {
+    let mut olds: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let mut news: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    for pair in 0..pairs {
+        for ((suite, old_bin), (_, new_bin)) in old.iter().zip(new) {
+            // ABBA: old first in even pairs, new first in odd ones.
+            let order = if pair % 2 == 0 {
+                [(old_bin, &mut olds, "old"), (new_bin, &mut news, "new")]
+            } else {
+                [(new_bin, &mut news, "new"), (old_bin, &mut olds, "old")]
+            };
+            for (binary, medians, side) in order {
+                eprintln!("pair {}/{pairs}: {suite}, {side}", pair + 1);
+                for (id, median) in criterion_run(binary, scratch)? {
+                    medians
+                        .entry(crate::bench_compare::wall_name(suite, &id))
+                        .or_default()
+                        .push(median);
+                }
+            }
+        }
+    }
+    let mut paired = Pairs::new();
+    let mut only_old = Vec::new();
+    for (name, old_values) in olds {
+        match news.remove(&name) {
+            Some(new_values) if new_values.len() == old_values.len() => {
+                paired.insert(name, old_values.into_iter().zip(new_values).collect());
+            }
+            Some(_) => return Err(format!("{name} ran a different number of times")),
+            None => only_old.push(name),
+        }
+    }
+    Ok((paired, only_old, news.into_keys().collect()))
+}
+
+/// One short criterion run of `binary`: each benchmark's median in nanoseconds.
+fn criterion_run(binary: &Path, scratch: &Path) -> Result<Vec<(String, f64)>, String> {
+    let _ = std::fs::remove_dir_all(scratch);
+    // Criterion's progress goes to stderr: kept, and shown only when the run fails.
+    let out = Command::new(binary)
+        .arg("--bench")
+        .args(CRITERION_ARGS)
+        .env("CRITERION_HOME", scratch)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{} failed ({}):\n{}",
+            binary.display(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    crate::bench_compare::criterion_medians(scratch)
+}
+
+/// A benchmark's change, from its pairs.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Change {
+    /// Median of the old medians, in nanoseconds.
+    pub(crate) old: f64,
+    /// Median of the new medians, in nanoseconds.
+    pub(crate) new: f64,
+    /// Median of the per-pair ratios new / old.
+    pub(crate) ratio: f64,
+    /// 95 % bootstrap interval of that median.
+    pub(crate) low: f64,
+    pub(crate) high: f64,
+}
+
+impl Change {
+    /// The change from one benchmark's (old, new) pairs.
+    /// `pairs` holds one pair at least.
+    pub(crate) fn of(pairs: &[(f64, f64)]) -> Change {
+        let ratios: Vec<f64> = pairs.iter().map(|(old, new)| new / old).collect();
+        let (low, high) = bootstrap_interval(&ratios);
+        let olds: Vec<f64> = pairs.iter().map(|p| p.0).collect();
+        let news: Vec<f64> = pairs.iter().map(|p| p.1).collect();
+        Change {
+            old: median(&olds).expect("one pair at least"),
+            new: median(&news).expect("one pair at least"),
+            ratio: median(&ratios).expect("one pair at least"),
+            low,
+            high,
+        }
+    }
+
+    /// A regression when the median ratio is past `threshold_pct` and the interval lies wholly
+    /// above 1; an improvement the other way round.
+    pub(crate) fn verdict(&self, threshold_pct: f64) -> &'static str {
+        let t = threshold_pct / 100.0;
+        if self.ratio > 1.0 + t && self.low > 1.0 {
+            "regression"
+        } else if self.ratio < 1.0 - t && self.high < 1.0 {
+            "improvement"
+        } else {
+            "unchanged"
+        }
+    }
+}
+
+/// The median, or `None` of nothing.
+pub(crate) fn median(values: &[f64]) -> Option<f64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let mid = sorted.len() / 2;
+    match sorted.len() {
+        0 => None,
+        n if n % 2 == 0 => Some((sorted[mid - 1] + sorted[mid]) / 2.0),
+        _ => Some(sorted[mid]),
+    }
+}
+
+/// The 2.5th and 97.5th percentiles of the median over resamples drawn with replacement. The
+/// generator is seeded, so one set of ratios always gives one interval.
+fn bootstrap_interval(ratios: &[f64]) -> (f64, f64) {
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move || {
+        // splitmix64
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    let n = ratios.len();
+    let mut resample = vec![0.0; n];
+    let mut medians: Vec<f64> = (0..RESAMPLES)
+        .map(|_| {
+            for slot in &mut resample {
+                *slot = ratios[(next() % n as u64) as usize];
+            }
+            median(&resample).expect("one ratio at least")
+        })
+        .collect();
+    medians.sort_by(f64::total_cmp);
+    let at = |q: f64| medians[((RESAMPLES - 1) as f64 * q).round() as usize];
+    (at(0.025), at(0.975))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), Some(2.5));
+        assert_eq!(median(&[]), None);
+    }
+
+    #[test]
+    fn a_steady_change_is_flagged_and_noise_is_not() {
+        // The machine slows down over the run; each pair's new half is 6 % slower than its old.
+        let drifting: Vec<(f64, f64)> = (0..10)
+            .map(|i| {
+                let machine = 100.0 * (1.0 + 0.05 * f64::from(i));
+                (machine, machine * 1.06)
+            })
+            .collect();
+        let change = Change::of(&drifting);
+        assert!((change.ratio - 1.06).abs() < 1e-9, "{change:?}");
+        assert_eq!(change.verdict(5.0), "regression");
+        assert_eq!(change.verdict(10.0), "unchanged");
+
+        // Pairs that scatter ±8 % around no change: never flagged.
+        let noisy: Vec<(f64, f64)> = [1.08, 0.92, 1.03, 0.97, 1.05, 0.95, 1.0, 1.01, 0.99, 1.02]
+            .iter()
+            .map(|r| (100.0, 100.0 * r))
+            .collect();
+        let change = Change::of(&noisy);
+        assert!(change.low < 1.0 && change.high > 1.0, "{change:?}");
+        assert_eq!(change.verdict(1.0), "unchanged");
+
+        let faster: Vec<(f64, f64)> = (0..8).map(|_| (100.0, 80.0)).collect();
+        assert_eq!(Change::of(&faster).verdict(5.0), "improvement");
+    }
+
+    #[test]
+    fn one_outlier_pair_does_not_decide() {
+        let mut pairs: Vec<(f64, f64)> = (0..9).map(|_| (100.0, 100.5)).collect();
+        pairs.push((100.0, 300.0));
+        let change = Change::of(&pairs);
+        assert_eq!(change.verdict(5.0), "unchanged", "{change:?}");
+    }
+}

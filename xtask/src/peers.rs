@@ -13,14 +13,18 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
 use crate::bench_compare::workspace_root;
+use crate::html::{Bar, Page, Tone};
+use crate::paired::median;
 use crate::process::{free_addr, need, stop, wait_listening};
 use crate::reliability::{fail, parse_wrk};
 
-pub(crate) const USAGE: &str = "usage: cargo xtask peers [--rounds N] [--secs S] [--no-wrk]
+pub(crate) const USAGE: &str =
+    "usage: cargo xtask peers [--rounds N] [--secs S] [--no-wrk] [--html FILE]
 
   --rounds N   wrk rounds per server and endpoint, interleaved (default 5)
   --secs S     seconds per wrk round (default 5)
-  --no-wrk     instruction and allocation counts only";
+  --no-wrk     instruction and allocation counts only
+  --html FILE  also write the table and its charts as a self-contained HTML page";
 
 /// A server's binary: the workspace's own under its target directory (`CARGO_TARGET_DIR`
 /// honoured), the peers' under `target/peers`, where they are always built.
@@ -50,6 +54,7 @@ struct Options {
     rounds: usize,
     secs: u64,
     wrk: bool,
+    html: Option<PathBuf>,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
@@ -57,6 +62,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         rounds: 5,
         secs: 5,
         wrk: true,
+        html: None,
     };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
@@ -74,6 +80,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--rounds" => options.rounds = value()?.parse().map_err(|_| "--rounds N")?,
             "--secs" => options.secs = value()?.parse().map_err(|_| "--secs S")?,
             "--no-wrk" => options.wrk = false,
+            "--html" => options.html = Some(PathBuf::from(value()?)),
             _ => return Err(format!("unknown option `{arg}`\n\n{USAGE}")),
         }
     }
@@ -180,6 +187,10 @@ fn measure(options: &Options) -> Result<(), String> {
         }
     }
     print_table(&rows, options);
+    if let Some(path) = &options.html {
+        crate::html::write(path, &html(&rows, options))?;
+        eprintln!("wrote {}", path.display());
+    }
     Ok(())
 }
 
@@ -191,41 +202,118 @@ struct Row {
     throughput: Vec<f64>,
 }
 
-fn median(values: &[f64]) -> Option<f64> {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let n = sorted.len();
-    match n {
-        0 => None,
-        _ if n % 2 == 1 => Some(sorted[n / 2]),
-        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2.0),
-    }
+/// The table's columns, and its cells: one row per endpoint and server, ratios to raw hyper.
+fn table(rows: &[Row], options: &Options) -> (Vec<String>, Vec<Vec<String>>) {
+    let headers = vec![
+        "endpoint".to_owned(),
+        "server".to_owned(),
+        "instructions / request".to_owned(),
+        "× hyper".to_owned(),
+        "allocations / request".to_owned(),
+        format!("wrk requests/s (median of {})", options.rounds),
+        "× hyper".to_owned(),
+    ];
+    let cells = rows
+        .iter()
+        .map(|row| {
+            let hyper = hyper_of(rows, row);
+            let (rps, rps_ratio) = match (median(&row.throughput), median(&hyper.throughput)) {
+                (Some(a), Some(b)) => (format!("{a:.0}"), format!("{:.2}×", a / b)),
+                _ => ("–".to_owned(), "–".to_owned()),
+            };
+            vec![
+                row.path.to_owned(),
+                row.server.to_owned(),
+                format!("{:.0}", row.instructions),
+                format!("{:.2}×", row.instructions / hyper.instructions),
+                format!("{:.1}", row.allocations),
+                rps,
+                rps_ratio,
+            ]
+        })
+        .collect();
+    (headers, cells)
+}
+
+/// Raw hyper's row for `row`'s endpoint.
+fn hyper_of<'a>(rows: &'a [Row], row: &Row) -> &'a Row {
+    rows.iter()
+        .find(|r| r.path == row.path && r.server == "hyper")
+        .expect("hyper is measured")
 }
 
 fn print_table(rows: &[Row], options: &Options) {
-    println!(
-        "| endpoint | server | instructions / request | × hyper | allocations / request | wrk requests/s (median of {}) | × hyper |",
-        options.rounds
-    );
+    let (headers, cells) = table(rows, options);
+    println!("| {} |", headers.join(" | "));
     println!("|---|---|---:|---:|---:|---:|---:|");
-    for row in rows {
-        let hyper = rows
+    for row in cells {
+        println!("| {} |", row.join(" | "));
+    }
+}
+
+/// The table and a chart per figure: instructions, allocations, and wrk against hyper.
+fn html(rows: &[Row], options: &Options) -> String {
+    let mut page = Page::new("cargo xtask peers");
+    page.paragraph(
+        "Pulya's example next to raw hyper, axum and actix-web, one worker each, serving the \
+         same endpoints. Instructions and allocations per request in the server process.",
+    );
+    let (headers, cells) = table(rows, options);
+    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+    page.table(&headers, &cells);
+    let chart = |figure: &dyn Fn(&Row) -> Option<f64>| -> Vec<Bar> {
+        rows.iter()
+            .filter_map(|row| {
+                let value = figure(row)?;
+                let hyper = figure(hyper_of(rows, row))?;
+                // Pulya's bar says whether it beats raw hyper; the peers' are context.
+                let tone = match row.server {
+                    "pulya" if value <= hyper => Tone::Better,
+                    "pulya" => Tone::Worse,
+                    _ => Tone::Neutral,
+                };
+                Some(Bar {
+                    label: format!("{} {}", row.server, row.path),
+                    value,
+                    tone,
+                })
+            })
+            .collect()
+    };
+    page.heading("Instructions per request");
+    page.bars(
+        "user-space, server process",
+        &chart(&|r| Some(r.instructions)),
+        "",
+    );
+    page.heading("Heap allocations per request");
+    page.bars("dhat's blocks", &chart(&|r| Some(r.allocations)), "");
+    if options.wrk {
+        page.heading("wrk throughput against raw hyper");
+        // Higher is better here, so hyper's own ratio (1) is the line to beat.
+        let ratios: Vec<Bar> = rows
             .iter()
-            .find(|r| r.path == row.path && r.server == "hyper")
-            .expect("hyper is measured");
-        let (rps, rps_ratio) = match (median(&row.throughput), median(&hyper.throughput)) {
-            (Some(a), Some(b)) => (format!("{a:.0}"), format!("{:.2}×", a / b)),
-            _ => ("–".to_owned(), "–".to_owned()),
-        };
-        println!(
-            "| {} | {} | {:.0} | {:.2}× | {:.1} | {rps} | {rps_ratio} |",
-            row.path,
-            row.server,
-            row.instructions,
-            row.instructions / hyper.instructions,
-            row.allocations
+            .filter_map(|row| {
+                let ratio = median(&row.throughput)? / median(&hyper_of(rows, row).throughput)?;
+                let tone = match row.server {
+                    "pulya" if ratio >= 1.0 => Tone::Better,
+                    "pulya" => Tone::Worse,
+                    _ => Tone::Neutral,
+                };
+                Some(Bar {
+                    label: format!("{} {}", row.server, row.path),
+                    value: ratio,
+                    tone,
+                })
+            })
+            .collect();
+        page.bars(
+            "requests/s, median of the rounds, ÷ raw hyper's",
+            &ratios,
+            "×",
         );
     }
+    page.finish()
 }
 
 #[derive(Clone, Copy)]
@@ -342,10 +430,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn medians_and_options() {
-        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
-        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), Some(2.5));
-        assert_eq!(median(&[]), None);
+    fn options() {
         let o = parse(&[
             "--rounds=3".into(),
             "--secs".into(),
@@ -355,5 +440,35 @@ mod tests {
         .unwrap();
         assert_eq!((o.rounds, o.secs, o.wrk), (3, 2, false));
         assert!(parse(&["--fast".into()]).is_err());
+        let o = parse(&["--html".into(), "peers.html".into()]).unwrap();
+        assert_eq!(o.html, Some(PathBuf::from("peers.html")));
+    }
+
+    #[test]
+    fn the_html_page_has_the_table_and_three_charts() {
+        let row = |server, instructions, allocations, rps: f64| Row {
+            path: "/plaintext",
+            server,
+            instructions,
+            allocations,
+            throughput: vec![rps, rps],
+        };
+        let rows = [
+            row("pulya", 10_000.0, 5.0, 101.0),
+            row("hyper", 9_000.0, 4.0, 100.0),
+            row("axum", 13_000.0, 15.0, 97.0),
+        ];
+        let options = parse(&[]).unwrap();
+        let page = html(&rows, &options);
+        crate::html::tests::assert_well_nested(&page);
+        assert_eq!(page.matches("<table>").count(), 1);
+        assert_eq!(page.matches("<svg ").count(), 3);
+        assert_eq!(page.matches("<rect ").count(), 9);
+        assert!(page.contains("<td>/plaintext</td><td>pulya</td><td>10000</td><td>1.11×</td><td>5.0</td><td>101</td><td>1.01×</td>"));
+        // Pulya: more instructions and allocations than hyper, more throughput.
+        assert_eq!(page.matches("<rect class=\"worse\"").count(), 2);
+        assert_eq!(page.matches("<rect class=\"better\"").count(), 1);
+        let no_wrk = parse(&["--no-wrk".into()]).unwrap();
+        assert_eq!(html(&rows, &no_wrk).matches("<svg ").count(), 2);
     }
 }

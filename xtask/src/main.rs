@@ -15,12 +15,15 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   ci              run .ci/run: fmt check, clippy with warnings denied, the tests, docs, the perf gate
-  bench-compare   run the benchmarks, save or compare a baseline (--help for its options)
+  bench-compare   the benchmarks against a saved baseline or a git revision (paired wall time)
   perf-gate       instruction counts against benches/baseline/ (3 % fails); --update rewrites it
   peers           the example next to raw hyper, axum and actix-web: instructions, allocations, wrk
+                  (--html FILE: the same as a page with charts)
   profile         a flamegraph (callgrind SVG) and a dhat heap profile of gungraun benchmarks
-  fuzz            every cargo-fuzz target for --secs N each (default 60): executions and findings
-  soak            wrk, 256 connections, against the example for --secs N (default 60): errors, p99, RSS";
+  fuzz            every cargo-fuzz target for --secs N or to --execs N each: executions, findings
+  soak            wrk against the example for --secs N (default 60): errors, p99, memory every 10 s
+
+  `cargo xtask <command> --help` gives a command's options.";
 
 const CI_USAGE: &str = "usage: cargo xtask ci
 

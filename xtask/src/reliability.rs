@@ -1,68 +1,122 @@
 //! `cargo xtask fuzz` and `cargo xtask soak`: the reliability runs that are too long for CI.
 
-use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
 
 use crate::bench_compare::workspace_root;
 use crate::process::{free_addr, need, present, stop, wait_listening};
 
 /// The cargo-fuzz targets under `fuzz/`.
-const FUZZ_TARGETS: [&str; 3] = ["router", "headers", "extract"];
+const FUZZ_TARGETS: [&str; 4] = ["router", "headers", "extract", "http"];
 
-/// `--secs N` from `args`, else `default`.
+/// The cargo-fuzz release installed when it is missing.
+const CARGO_FUZZ: &str = "0.13.2";
+
 /// The usage of `cargo xtask fuzz`.
-pub(crate) const FUZZ_USAGE: &str = "usage: cargo xtask fuzz [--secs N]
+pub(crate) const FUZZ_USAGE: &str = "usage: cargo xtask fuzz [--secs N | --execs N] [--target NAME]
 
-  every cargo-fuzz target for N seconds each (default 60): executions and findings, as a table";
+  every cargo-fuzz target (router, headers, extract, http), or those named, each for N seconds
+  (default 60) or to N executions: executions, time and findings, as a table. Fails when a
+  target finds a crash, naming the input it saved. Installs cargo-fuzz when it is missing.";
 
 /// The usage of `cargo xtask soak`.
-pub(crate) const SOAK_USAGE: &str = "usage: cargo xtask soak [--secs N]
+pub(crate) const SOAK_USAGE: &str = "usage: cargo xtask soak [--secs N] [--html FILE]
 
-  wrk with 256 connections against the example server for N seconds (default 60): requests,
-  errors, p99 latency and the server's resident memory";
+  the example server under wrk for N seconds (default 60): 192 connections held throughout and
+  64 more renewed every minute, so that a per-connection leak shows. The server's resident
+  memory is sampled every 10 s; the report gives requests, errors, p99 latency, and the memory's
+  growth over the second half (after warm-up). Fails on any error or non-2xx response.
+  --html FILE writes the samples as a chart.";
 
-fn secs(args: &[String], default: u64) -> Result<u64, String> {
-    match args {
-        [] => Ok(default),
-        [flag, n] if flag == "--secs" => n
-            .parse()
-            .map_err(|_| format!("--secs wants a number, not {n:?}")),
-        [arg] if arg.starts_with("--secs=") => {
-            let n = &arg["--secs=".len()..];
-            n.parse()
-                .map_err(|_| format!("--secs wants a number, not {n:?}"))
+/// How long each fuzz target runs.
+#[derive(Debug, PartialEq, Eq)]
+enum Budget {
+    Secs(u64),
+    Execs(u64),
+}
+
+impl Budget {
+    /// libFuzzer's flag for it.
+    fn flag(&self) -> String {
+        match self {
+            Budget::Secs(n) => format!("-max_total_time={n}"),
+            Budget::Execs(n) => format!("-runs={n}"),
         }
-        _ => Err(format!(
-            "unexpected arguments {args:?}; the only option is --secs N"
-        )),
     }
 }
 
-/// Runs every fuzz target for `--secs N` (default 60) each and prints executions and findings.
+fn fuzz_options(args: &[String]) -> Result<(Budget, Vec<&'static str>), String> {
+    let mut budget = None;
+    let mut targets = Vec::new();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) => (n, Some(v.to_owned())),
+            None => (arg.as_str(), None),
+        };
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| it.next().cloned())
+                .ok_or(format!("{name} needs a value"))
+        };
+        let positive = |n: String| {
+            n.parse::<u64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or(format!("{name} wants a positive number, not {n:?}"))
+        };
+        let chosen = match name {
+            "--secs" => Budget::Secs(positive(value()?)?),
+            "--execs" => Budget::Execs(positive(value()?)?),
+            "--target" => {
+                let wanted = value()?;
+                let target = FUZZ_TARGETS
+                    .into_iter()
+                    .find(|t| *t == wanted)
+                    .ok_or(format!("no fuzz target `{wanted}`: {FUZZ_TARGETS:?}"))?;
+                targets.push(target);
+                continue;
+            }
+            _ => return Err(format!("unknown argument `{arg}`\n\n{FUZZ_USAGE}")),
+        };
+        if budget.replace(chosen).is_some() {
+            return Err("give one of --secs and --execs, once".to_owned());
+        }
+    }
+    if targets.is_empty() {
+        targets = FUZZ_TARGETS.to_vec();
+    }
+    Ok((budget.unwrap_or(Budget::Secs(60)), targets))
+}
+
+/// Runs the fuzz targets to their budget and prints executions, time and findings.
 pub(crate) fn fuzz(args: &[String]) -> ExitCode {
-    let secs = match secs(args, 60) {
-        Ok(secs) => secs,
+    let (budget, targets) = match fuzz_options(args) {
+        Ok(options) => options,
         Err(err) => return fail(&err),
     };
     if !present("cargo-fuzz", "--version") {
-        return fail("cargo-fuzz is missing; install it with `cargo install cargo-fuzz --locked`");
+        eprintln!("+ cargo install --locked --version {CARGO_FUZZ} cargo-fuzz");
+        let installed = Command::new(env!("CARGO"))
+            .args(["install", "--locked", "--version", CARGO_FUZZ, "cargo-fuzz"])
+            .status();
+        if !matches!(installed, Ok(s) if s.success()) {
+            return fail("installing cargo-fuzz failed");
+        }
     }
     let dir = workspace_root().join("fuzz");
-    println!("| target | seconds | executions | findings |\n|---|---:|---:|---|");
+    let mut table =
+        "| target | executions | seconds | findings |\n|---|---:|---:|---|\n".to_owned();
     let mut found = false;
-    for target in FUZZ_TARGETS {
-        eprintln!("+ cargo fuzz run {target} -- -max_total_time={secs}");
+    for target in targets {
+        let flag = budget.flag();
+        eprintln!("+ cargo fuzz run {target} -- {flag}");
+        let started = std::time::Instant::now();
         let out = Command::new("cargo")
             .current_dir(&dir)
             // cargo-fuzz needs nightly flags; the stable toolchain accepts them with this.
             .env("RUSTC_BOOTSTRAP", "1")
-            .args([
-                "fuzz",
-                "run",
-                target,
-                "--",
-                &format!("-max_total_time={secs}"),
-            ])
+            .args(["fuzz", "run", target, "--", &flag])
             .stdout(Stdio::inherit())
             .output();
         let out = match out {
@@ -70,23 +124,9 @@ pub(crate) fn fuzz(args: &[String]) -> ExitCode {
             Err(err) => return fail(&format!("cannot run cargo fuzz: {err}")),
         };
         let log = String::from_utf8_lossy(&out.stderr);
-        // libFuzzer ends with "Done 123456 runs in 60 second(s)"; a crash ends it early.
-        let runs = log
-            .lines()
-            .rev()
-            .find_map(|l| {
-                l.strip_prefix("Done ")?
-                    .split_whitespace()
-                    .next()
-                    .map(str::to_owned)
-            })
-            .or_else(|| {
-                log.lines().rev().find_map(|l| {
-                    let (_, rest) = l.split_once('#')?;
-                    rest.split_whitespace().next().map(str::to_owned)
-                })
-            })
-            .unwrap_or_else(|| "?".into());
+        let (runs, secs) = libfuzzer_summary(&log);
+        // libFuzzer's own count of seconds excludes the build.
+        let secs = secs.unwrap_or_else(|| started.elapsed().as_secs());
         let findings = if out.status.success() {
             "none".to_owned()
         } else {
@@ -102,12 +142,35 @@ pub(crate) fn fuzz(args: &[String]) -> ExitCode {
             )
         };
         eprint!("{}", tail(&log, 15));
-        println!("| {target} | {secs} | {runs} | {findings} |");
+        let runs = runs.map_or_else(|| "?".to_owned(), |n| n.to_string());
+        table.push_str(&format!("| {target} | {runs} | {secs} | {findings} |\n"));
     }
+    print!("{table}");
     if found {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// Executions and seconds from libFuzzer's log: it ends with "Done 123456 runs in 60
+/// second(s)"; a crash ends it early, and then the last status line (`#123456 ...`) counts.
+fn libfuzzer_summary(log: &str) -> (Option<u64>, Option<u64>) {
+    let done = log.lines().rev().find_map(|l| {
+        let mut words = l.strip_prefix("Done ")?.split_whitespace();
+        let runs = words.next()?.parse().ok()?;
+        let secs = words.nth(2).and_then(|w| w.parse().ok());
+        Some((runs, secs))
+    });
+    match done {
+        Some((runs, secs)) => (Some(runs), secs),
+        None => {
+            let runs = log.lines().rev().find_map(|l| {
+                let (_, rest) = l.split_once('#')?;
+                rest.split_whitespace().next()?.parse().ok()
+            });
+            (runs, None)
+        }
     }
 }
 
@@ -177,12 +240,17 @@ pub(crate) fn parse_wrk(out: &str) -> Result<WrkReport, String> {
     }
 }
 
-/// Runs wrk with 256 connections against the example app for `--secs N` (default 60) and
-/// reports requests, socket errors, non-2xx responses, p99 latency and the server's RSS before
-/// and after. Fails on any error or non-2xx response.
+/// Connections held for the whole soak, and connections renewed every `RENEW_SECS`.
+const HELD: u32 = 192;
+const RENEWED: u32 = 64;
+const RENEW_SECS: u64 = 60;
+/// Seconds between two samples of the server's resident memory.
+const SAMPLE_SECS: u64 = 10;
+
+/// `cargo xtask soak`: see `SOAK_USAGE`.
 pub(crate) fn soak(args: &[String]) -> ExitCode {
-    let secs = match secs(args, 60) {
-        Ok(secs) => secs,
+    let (secs, html) = match soak_options(args) {
+        Ok(options) => options,
         Err(err) => return fail(&err),
     };
     if let Err(err) = need("wrk", "-v", "wrk") {
@@ -210,58 +278,212 @@ pub(crate) fn soak(args: &[String]) -> ExitCode {
             Ok(child) => child,
             Err(err) => return fail(&format!("cannot start the example: {err}")),
         };
-    let result = wait_listening(&addr, &mut server)
-        .and_then(|()| soak_against(&addr, server.id(), secs, &root));
+    let result =
+        wait_listening(&addr, &mut server).and_then(|()| soak_against(&addr, server.id(), secs));
     // A graceful stop, then its exit.
     let stopped = stop(server);
-    let result = result.and_then(|clean| stopped.map(|()| clean));
-    match result {
-        Ok(clean) if clean => ExitCode::SUCCESS,
-        Ok(_) => ExitCode::FAILURE,
-        Err(err) => fail(&err),
+    let report = match result.and_then(|report| stopped.map(|()| report)) {
+        Ok(report) => report,
+        Err(err) => return fail(&err),
+    };
+    print!("{}", report.markdown());
+    if let Some(path) = html {
+        if let Err(err) = crate::html::write(&path, &report.html()) {
+            return fail(&err);
+        }
+        eprintln!("wrote {}", path.display());
+    }
+    if report.clean() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }
 
-fn soak_against(addr: &str, pid: u32, secs: u64, root: &Path) -> Result<bool, String> {
-    let rss_idle = rss_kib(pid).ok_or("cannot read the server's RSS")?;
-    // Two halves: the first brings the 256 connections' buffers to their working size, so RSS
-    // growth over the second half is what a leak would show.
-    println!(
-        "| round | seconds | requests | requests/s | socket errors | non-2xx | p99 | RSS before | RSS after |"
-    );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-    let half = (secs / 2).max(1);
-    let mut clean = true;
-    let mut rss_before = rss_idle;
-    for round in ["warm-up", "soak"] {
-        eprintln!("+ wrk -t2 -c256 -d{half}s --latency http://{addr}/plaintext");
-        let out = Command::new("wrk")
-            .current_dir(root)
-            .args([
-                "-t2",
-                "-c256",
-                &format!("-d{half}s"),
-                "--latency",
-                &format!("http://{addr}/plaintext"),
-            ])
-            .output()
-            .map_err(|e| format!("cannot run wrk: {e}"))?;
-        let text = String::from_utf8_lossy(&out.stdout);
-        eprintln!("{text}");
-        let report = parse_wrk(&text)?;
-        let rss_after = rss_kib(pid).ok_or("cannot read the server's RSS (did it exit?)")?;
-        println!(
-            "| {round} | {half} | {} | {} | {} | {} | {} | {rss_before} KiB | {rss_after} KiB |",
-            report.requests,
-            report.requests_per_sec,
-            report.socket_errors,
-            report.non_2xx,
-            report.p99
-        );
-        clean &= report.socket_errors == 0 && report.non_2xx == 0;
-        rss_before = rss_after;
+fn soak_options(args: &[String]) -> Result<(u64, Option<std::path::PathBuf>), String> {
+    let (mut secs, mut html) = (60, None);
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) => (n, Some(v.to_owned())),
+            None => (arg.as_str(), None),
+        };
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| it.next().cloned())
+                .ok_or(format!("{name} needs a value"))
+        };
+        match name {
+            "--secs" => {
+                let n = value()?;
+                secs = n
+                    .parse()
+                    .ok()
+                    .filter(|s| *s > 0)
+                    .ok_or(format!("--secs wants a positive number, not {n:?}"))?;
+            }
+            "--html" => html = Some(value()?.into()),
+            _ => return Err(format!("unknown argument `{arg}`\n\n{SOAK_USAGE}")),
+        }
     }
-    Ok(clean)
+    Ok((secs, html))
+}
+
+/// What a soak saw.
+#[derive(Debug, Default)]
+struct SoakReport {
+    secs: u64,
+    /// The held connections' wrk run.
+    held: WrkReport,
+    /// The renewed connections' runs, one per `RENEW_SECS`.
+    renewed: Vec<WrkReport>,
+    /// (seconds since the start, resident KiB).
+    rss: Vec<(u64, u64)>,
+}
+
+impl SoakReport {
+    fn requests(&self) -> u64 {
+        self.held.requests + self.renewed.iter().map(|r| r.requests).sum::<u64>()
+    }
+
+    fn errors(&self) -> (u64, u64) {
+        let all = std::iter::once(&self.held).chain(&self.renewed);
+        all.fold((0, 0), |(s, n), r| (s + r.socket_errors, n + r.non_2xx))
+    }
+
+    fn clean(&self) -> bool {
+        self.errors() == (0, 0)
+    }
+
+    /// Resident memory at the sample nearest half-time and at the end, in KiB.
+    fn second_half(&self) -> Option<(u64, u64)> {
+        let half = self.secs / 2;
+        let mid = self.rss.iter().min_by_key(|(t, _)| t.abs_diff(half))?;
+        Some((mid.1, self.rss.last()?.1))
+    }
+
+    fn markdown(&self) -> String {
+        use std::fmt::Write as _;
+        let (socket, non_2xx) = self.errors();
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "| seconds | requests | socket errors | non-2xx | p99 (held connections) | connection rounds | RSS at half-time | RSS at the end | growth over the second half |"
+        );
+        let _ = writeln!(out, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        let (mid, end) = self.second_half().unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {socket} | {non_2xx} | {} | {} | {mid} KiB | {end} KiB | {:+} KiB |",
+            self.secs,
+            self.requests(),
+            self.held.p99,
+            self.renewed.len() + 1,
+            end as i64 - mid as i64,
+        );
+        let _ = writeln!(out, "\nresident memory, every {SAMPLE_SECS} s (s: KiB):");
+        let samples: Vec<String> = self.rss.iter().map(|(t, k)| format!("{t}: {k}")).collect();
+        let _ = writeln!(out, "{}", samples.join(", "));
+        out
+    }
+
+    fn html(&self) -> String {
+        let mut page = crate::html::Page::new("cargo xtask soak");
+        let (socket, non_2xx) = self.errors();
+        page.paragraph(&format!(
+            "{} s against the example: {} requests, {socket} socket errors, {non_2xx} non-2xx, p99 {} \
+             on the {HELD} held connections; {RENEWED} more renewed every {RENEW_SECS} s.",
+            self.secs,
+            self.requests(),
+            self.held.p99
+        ));
+        page.heading("Resident memory of the server");
+        let half = self.secs / 2;
+        let bars: Vec<crate::html::Bar> = self
+            .rss
+            .iter()
+            .map(|(t, kib)| crate::html::Bar {
+                label: format!("{t} s"),
+                value: *kib as f64 / 1024.0,
+                // The warm-up half grows to the working size; the second half should be flat.
+                tone: if *t <= half {
+                    crate::html::Tone::Neutral
+                } else {
+                    crate::html::Tone::Better
+                },
+            })
+            .collect();
+        page.bars(
+            &format!("sampled every {SAMPLE_SECS} s; the second half (green) should stay flat"),
+            &bars,
+            "MiB",
+        );
+        page.finish()
+    }
+}
+
+fn wrk(addr: &str, connections: u32, secs: u64) -> Result<std::process::Child, String> {
+    Command::new("wrk")
+        .args([
+            "-t1",
+            &format!("-c{connections}"),
+            &format!("-d{secs}s"),
+            "--latency",
+            &format!("http://{addr}/plaintext"),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot run wrk: {e}"))
+}
+
+fn wrk_report(child: std::process::Child) -> Result<WrkReport, String> {
+    let out = child.wait_with_output().map_err(|e| format!("wrk: {e}"))?;
+    parse_wrk(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// `HELD` connections for `secs`, `RENEWED` more in rounds of `RENEW_SECS`, and a sample of the
+/// server's memory every `SAMPLE_SECS`.
+fn soak_against(addr: &str, pid: u32, secs: u64) -> Result<SoakReport, String> {
+    let mut report = SoakReport {
+        secs,
+        ..SoakReport::default()
+    };
+    let rss = || rss_kib(pid).ok_or("cannot read the server's RSS (did it exit?)");
+    report.rss.push((0, rss()?));
+    eprintln!("+ wrk -t1 -c{HELD} -d{secs}s, and -c{RENEWED} in rounds of {RENEW_SECS} s");
+    let held = wrk(addr, HELD, secs)?;
+    let start = std::time::Instant::now();
+    let mut round_end = 0;
+    let mut renewing: Option<std::process::Child> = None;
+    let mut next_sample = SAMPLE_SECS;
+    loop {
+        let elapsed = start.elapsed().as_secs();
+        if elapsed >= round_end && round_end < secs {
+            if let Some(child) = renewing.take() {
+                report.renewed.push(wrk_report(child)?);
+            }
+            let length = RENEW_SECS.min(secs - round_end);
+            renewing = Some(wrk(addr, RENEWED, length)?);
+            round_end += length;
+        }
+        if elapsed >= next_sample {
+            report.rss.push((next_sample, rss()?));
+            eprintln!("{next_sample} s: {} KiB", report.rss.last().unwrap().1);
+            next_sample += SAMPLE_SECS;
+        }
+        if elapsed >= secs {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    if let Some(child) = renewing.take() {
+        report.renewed.push(wrk_report(child)?);
+    }
+    report.held = wrk_report(held)?;
+    report.rss.push((start.elapsed().as_secs(), rss()?));
+    Ok(report)
 }
 
 #[cfg(test)]
@@ -288,9 +510,73 @@ Transfer/sec:     15.00MB
         assert_eq!(r.p99, "5.31ms");
         assert_eq!(r.requests_per_sec, "123000.12");
         assert!(parse_wrk("garbage").is_err());
-        assert_eq!(secs(&["--secs".into(), "5".into()], 60), Ok(5));
-        assert_eq!(secs(&["--secs=7".into()], 60), Ok(7));
-        assert_eq!(secs(&[], 60), Ok(60));
-        assert!(secs(&["--fast".into()], 60).is_err());
+    }
+
+    #[test]
+    fn fuzz_options_and_libfuzzer_logs() {
+        let args = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            fuzz_options(&args(&[])),
+            Ok((Budget::Secs(60), FUZZ_TARGETS.to_vec()))
+        );
+        assert_eq!(
+            fuzz_options(&args(&["--execs=10000000", "--target", "http"])),
+            Ok((Budget::Execs(10_000_000), vec!["http"]))
+        );
+        assert_eq!(Budget::Execs(5).flag(), "-runs=5");
+        assert_eq!(Budget::Secs(5).flag(), "-max_total_time=5");
+        assert!(fuzz_options(&args(&["--secs", "5", "--execs", "5"])).is_err());
+        assert!(fuzz_options(&args(&["--execs", "0"])).is_err());
+        assert!(fuzz_options(&args(&["--target", "nothing"])).is_err());
+
+        let done = "#1048576\tpulse  cov: 1 ft: 2 corp: 3 exec/s: 9000\nDone 10000000 runs in 1130 second(s)\n";
+        assert_eq!(libfuzzer_summary(done), (Some(10_000_000), Some(1130)));
+        let crashed =
+            "#4096\tpulse  cov: 1\n#5012\tNEW    cov: 2\n==1== ERROR: libFuzzer: deadly signal\n";
+        assert_eq!(libfuzzer_summary(crashed), (Some(5012), None));
+    }
+
+    #[test]
+    fn soak_options_and_report() {
+        let args = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(soak_options(&args(&[])), Ok((60, None)));
+        assert_eq!(
+            soak_options(&args(&["--secs=480", "--html", "soak.html"])),
+            Ok((480, Some("soak.html".into())))
+        );
+        assert!(soak_options(&args(&["--secs", "0"])).is_err());
+        assert!(soak_options(&args(&["--fast"])).is_err());
+
+        let report = SoakReport {
+            secs: 40,
+            held: WrkReport {
+                requests: 1000,
+                p99: "2.00ms".into(),
+                ..WrkReport::default()
+            },
+            renewed: vec![WrkReport {
+                requests: 500,
+                non_2xx: 1,
+                ..WrkReport::default()
+            }],
+            rss: vec![
+                (0, 4000),
+                (10, 9000),
+                (20, 10_000),
+                (30, 10_100),
+                (40, 10_200),
+            ],
+        };
+        assert!(!report.clean());
+        assert_eq!(report.second_half(), Some((10_000, 10_200)));
+        let table = report.markdown();
+        assert!(
+            table.contains("| 40 | 1500 | 0 | 1 | 2.00ms | 2 | 10000 KiB | 10200 KiB | +200 KiB |"),
+            "{table}"
+        );
+        let page = report.html();
+        crate::html::tests::assert_well_nested(&page);
+        assert_eq!(page.matches("<rect ").count(), 5);
+        assert_eq!(page.matches("class=\"better\"").count(), 2);
     }
 }

@@ -840,11 +840,14 @@ fn paired_section(
     }
 }
 
+/// A figure as the tables print it: instructions whole, a time in ns, µs or ms.
 fn show(instructions: bool, value: Option<f64>) -> String {
     match value {
         None => "—".to_owned(),
         Some(v) if instructions => format!("{v:.0}"),
-        Some(v) => format!("{v:.1} ns"),
+        Some(v) if v < 1e3 => format!("{v:.1} ns"),
+        Some(v) if v < 1e6 => format!("{:.2} µs", v / 1e3),
+        Some(v) => format!("{:.2} ms", v / 1e6),
     }
 }
 
@@ -1178,6 +1181,16 @@ mod tests {
                 .contains("cannot read")
         );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn times_in_their_unit() {
+        assert_eq!(super::show(false, Some(14.56)), "14.6 ns");
+        assert_eq!(super::show(false, Some(10_715.8)), "10.72 µs");
+        assert_eq!(super::show(false, Some(521_160.0)), "521.16 µs");
+        assert_eq!(super::show(false, Some(2_500_000.0)), "2.50 ms");
+        assert_eq!(super::show(true, Some(720.6)), "721");
+        assert_eq!(super::show(true, None), "—");
     }
 
     #[test]

@@ -110,15 +110,22 @@ pub(crate) fn fuzz(args: &[String]) -> ExitCode {
     let mut found = false;
     for target in targets {
         let flag = budget.flag();
-        eprintln!("+ cargo fuzz run {target} -- {flag}");
+        eprintln!("+ cargo fuzz run {target} corpus/{target} [seeds/{target}] -- {flag}");
         let started = std::time::Instant::now();
-        let out = Command::new("cargo")
-            .current_dir(&dir)
+        // The corpus grows in `corpus/<target>` (not committed); `seeds/<target>`, when there
+        // is one, holds the committed starting inputs.
+        let corpus = format!("corpus/{target}");
+        let _ = std::fs::create_dir_all(dir.join(&corpus));
+        let seeds = format!("seeds/{target}");
+        let mut cmd = Command::new("cargo");
+        cmd.current_dir(&dir)
             // cargo-fuzz needs nightly flags; the stable toolchain accepts them with this.
             .env("RUSTC_BOOTSTRAP", "1")
-            .args(["fuzz", "run", target, "--", &flag])
-            .stdout(Stdio::inherit())
-            .output();
+            .args(["fuzz", "run", target, &corpus]);
+        if dir.join(&seeds).is_dir() {
+            cmd.arg(&seeds);
+        }
+        let out = cmd.args(["--", &flag]).stdout(Stdio::inherit()).output();
         let out = match out {
             Ok(out) => out,
             Err(err) => return fail(&format!("cannot run cargo fuzz: {err}")),

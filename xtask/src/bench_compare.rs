@@ -127,6 +127,9 @@ fn parse(args: &[String]) -> Result<Options, String> {
             );
         }
     };
+    if html.is_some() && matches!(mode, Mode::Save(_)) {
+        return Err("--html draws a comparison: give it with --baseline or --against".to_owned());
+    }
     if no_wall && wall_only {
         return Err("--no-wall and --wall-only leave nothing to measure".to_owned());
     }
@@ -666,7 +669,7 @@ fn suite_of(name: &str) -> &str {
 
 /// What a row says.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Verdict {
+pub(crate) enum Verdict {
     New,
     Missing,
     Regression,
@@ -679,6 +682,19 @@ impl Verdict {
         if change_pct > threshold {
             Verdict::Regression
         } else if change_pct < -threshold {
+            Verdict::Improvement
+        } else {
+            Verdict::Unchanged
+        }
+    }
+
+    /// A paired change: a regression when the median ratio is past `threshold` per cent and
+    /// its interval lies wholly above 1 (no change); an improvement the other way round.
+    pub(crate) fn paired(change: &Change, threshold: f64) -> Verdict {
+        let t = threshold / 100.0;
+        if change.ratio > 1.0 + t && change.low > 1.0 {
+            Verdict::Regression
+        } else if change.ratio < 1.0 - t && change.high < 1.0 {
             Verdict::Improvement
         } else {
             Verdict::Unchanged
@@ -812,11 +828,7 @@ fn paired_section(
                 after: Some(change.new),
                 change: Some(pct(change.ratio)),
                 interval: Some((pct(change.low), pct(change.high))),
-                verdict: match change.verdict(threshold) {
-                    "regression" => Verdict::Regression,
-                    "improvement" => Verdict::Improvement,
-                    _ => Verdict::Unchanged,
-                },
+                verdict: Verdict::paired(&change, threshold),
             }
         })
         .collect();
@@ -1085,7 +1097,10 @@ mod tests {
             (5.0, 4, false, true)
         );
         assert_eq!(parse(&["--baseline", "b"]).unwrap().wall_threshold, 10.0);
-        let html = parse(&["--save=a", "--html", "out/r.html"]).unwrap().html;
+        assert!(parse(&["--save=a", "--html", "r.html"]).is_err());
+        let html = parse(&["--baseline=a", "--html", "out/r.html"])
+            .unwrap()
+            .html;
         assert_eq!(html.as_deref(), Some(std::path::Path::new("out/r.html")));
     }
 

@@ -237,19 +237,6 @@ impl Change {
             high,
         }
     }
-
-    /// A regression when the median ratio is past `threshold_pct` and the interval lies wholly
-    /// above 1; an improvement the other way round.
-    pub(crate) fn verdict(&self, threshold_pct: f64) -> &'static str {
-        let t = threshold_pct / 100.0;
-        if self.ratio > 1.0 + t && self.low > 1.0 {
-            "regression"
-        } else if self.ratio < 1.0 - t && self.high < 1.0 {
-            "improvement"
-        } else {
-            "unchanged"
-        }
-    }
 }
 
 /// The median, or `None` of nothing.
@@ -294,6 +281,7 @@ fn bootstrap_interval(ratios: &[f64]) -> (f64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bench_compare::Verdict;
 
     #[test]
     fn medians() {
@@ -313,8 +301,8 @@ mod tests {
             .collect();
         let change = Change::of(&drifting);
         assert!((change.ratio - 1.06).abs() < 1e-9, "{change:?}");
-        assert_eq!(change.verdict(5.0), "regression");
-        assert_eq!(change.verdict(10.0), "unchanged");
+        assert_eq!(Verdict::paired(&change, 5.0), Verdict::Regression);
+        assert_eq!(Verdict::paired(&change, 10.0), Verdict::Unchanged);
 
         // Pairs that scatter ±8 % around no change: never flagged.
         let noisy: Vec<(f64, f64)> = [1.08, 0.92, 1.03, 0.97, 1.05, 0.95, 1.0, 1.01, 0.99, 1.02]
@@ -323,10 +311,13 @@ mod tests {
             .collect();
         let change = Change::of(&noisy);
         assert!(change.low < 1.0 && change.high > 1.0, "{change:?}");
-        assert_eq!(change.verdict(1.0), "unchanged");
+        assert_eq!(Verdict::paired(&change, 1.0), Verdict::Unchanged);
 
         let faster: Vec<(f64, f64)> = (0..8).map(|_| (100.0, 80.0)).collect();
-        assert_eq!(Change::of(&faster).verdict(5.0), "improvement");
+        assert_eq!(
+            Verdict::paired(&Change::of(&faster), 5.0),
+            Verdict::Improvement
+        );
     }
 
     #[test]
@@ -334,6 +325,10 @@ mod tests {
         let mut pairs: Vec<(f64, f64)> = (0..9).map(|_| (100.0, 100.5)).collect();
         pairs.push((100.0, 300.0));
         let change = Change::of(&pairs);
-        assert_eq!(change.verdict(5.0), "unchanged", "{change:?}");
+        assert_eq!(
+            Verdict::paired(&change, 5.0),
+            Verdict::Unchanged,
+            "{change:?}"
+        );
     }
 }

@@ -25,8 +25,9 @@ pub(crate) const USAGE: &str =
   --baseline=NAME      run them and compare with baseline NAME
   --against=REV        build git revision REV in a worktree (target/bench-compare/against) and
                        compare with it in this run: instruction counts one after the other, wall
-                       time paired (the two versions' criterion binaries alternately, the change
-                       as the median of per-pair ratios with a 95 % bootstrap interval)
+                       time paired (each benchmark of the two versions' criterion binaries
+                       alternately, the change as the median of per-pair ratios with a 95 %
+                       bootstrap interval; each pair's figures in target/bench-compare/paired)
   --pairs N            pairs of runs for --against (default 10)
   --threshold PCT      instruction-count regression that fails (default 2)
   --wall-threshold PCT wall-time regression that fails (default 5 with --against, 10 without);
@@ -305,15 +306,13 @@ fn against(
                 options.features.as_deref(),
                 &bins.join("new"),
             )?;
-            let (pairs, only_old, only_new) =
-                paired::run_pairs(&old, &new, options.pairs, &bins.join("criterion"))?;
-            sections.push(paired_section(
-                &pairs,
-                &only_old,
-                &only_new,
-                options.wall_threshold,
-                options.pairs,
-            ));
+            let run = paired::run_pairs(&old, &new, options.pairs, &bins.join("criterion"))?;
+            // Each pair's (old, new) medians, for a second look at a verdict.
+            let raw = bins.join("pairs.json");
+            let json = serde_json::to_string_pretty(&run.pairs).expect("numbers serialise");
+            std::fs::write(&raw, json).map_err(|e| format!("{}: {e}", raw.display()))?;
+            eprintln!("each pair's medians: {}", raw.display());
+            sections.push(paired_section(&run, options.wall_threshold, options.pairs));
         }
     }
     Ok(Some(sections))
@@ -810,14 +809,9 @@ fn unpaired_sections(before: &Figures, after: &Figures, options: &Options) -> Ve
 
 /// The paired wall-time table: a row per benchmark run by both versions, a missing row for one
 /// that only the old ran, a new row for one that only the new ran.
-fn paired_section(
-    pairs: &paired::Pairs,
-    only_old: &[String],
-    only_new: &[String],
-    threshold: f64,
-    count: usize,
-) -> Section {
-    let mut rows: Vec<Row> = pairs
+fn paired_section(run: &paired::PairedRun, threshold: f64, count: usize) -> Section {
+    let mut rows: Vec<Row> = run
+        .pairs
         .iter()
         .map(|(name, pairs)| {
             let change = Change::of(pairs);
@@ -832,7 +826,10 @@ fn paired_section(
             }
         })
         .collect();
-    for (names, verdict) in [(only_old, Verdict::Missing), (only_new, Verdict::New)] {
+    for (names, verdict) in [
+        (&run.only_old, Verdict::Missing),
+        (&run.only_new, Verdict::New),
+    ] {
         rows.extend(names.iter().map(|name| Row {
             name: name.trim_start_matches("wall/").to_owned(),
             before: None,
@@ -1117,13 +1114,12 @@ mod tests {
             "wall/routing/github/matchit".to_owned(),
             vec![(50.0, 50.5), (60.0, 59.0), (55.0, 55.2), (52.0, 51.9)],
         );
-        let section = paired_section(
-            &pairs,
-            &["wall/routing/gone".to_owned()],
-            &["wall/routing/added".to_owned()],
-            5.0,
-            6,
-        );
+        let run = super::paired::PairedRun {
+            pairs,
+            only_old: vec!["wall/routing/gone".to_owned()],
+            only_new: vec!["wall/routing/added".to_owned()],
+        };
+        let section = paired_section(&run, 5.0, 6);
         let verdicts: Vec<(&str, Verdict)> = section
             .rows
             .iter()
@@ -1159,7 +1155,11 @@ mod tests {
         let mut sections = unpaired_sections(&before, &after, &options);
         let mut pairs = super::paired::Pairs::new();
         pairs.insert("wall/app/x".to_owned(), vec![(10.0, 10.0); 3]);
-        sections.push(paired_section(&pairs, &[], &[], 5.0, 3));
+        let run = super::paired::PairedRun {
+            pairs,
+            ..Default::default()
+        };
+        sections.push(paired_section(&run, 5.0, 3));
         let page = html(&sections, "a <test> run");
         crate::html::tests::assert_well_nested(&page);
         assert_eq!(page.matches("<table>").count(), 2);

@@ -1,12 +1,14 @@
 //! Paired wall time for `bench-compare --against=REV`: the criterion binaries of revision REV
-//! (built in a git worktree) and of this tree run alternately in one session, and each
-//! benchmark's change is the median of its per-pair ratios, with a bootstrap confidence
-//! interval.
+//! (built in a git worktree) and of this tree run alternately in one session, one benchmark at
+//! a time, and each benchmark's change is the median of its per-pair ratios, with a bootstrap
+//! confidence interval.
 //!
 //! Two runs made minutes apart compare two states of a shared machine as much as two versions
-//! of the code. A pair's halves run seconds apart, so what drifts (other load, frequency, cache
-//! contention) drifts for both, and the ratio keeps only the code's part. Pairs alternate their
-//! order (old first, then new first) so that a trend within a pair cancels too.
+//! of the code. A pair's halves run within a second of each other, so what drifts (other load,
+//! frequency, cache contention) drifts for both, and the ratio keeps the code's part. Pairs
+//! alternate their order (old first, then new first) so that a trend within a pair cancels too;
+//! each half is a process of its own, so the pairs also sample the memory layouts a process may
+//! get.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -140,56 +142,92 @@ pub(crate) fn build_suites(
     Ok(built)
 }
 
-/// Runs `old` and `new` (binaries by suite, in the same order) alternately, `pairs` times, and
-/// collects each benchmark's medians by name (`bench_compare::wall_name`). `scratch` holds
-/// criterion's files of the run in progress.
+/// What a paired run measured.
+#[derive(Debug, Default)]
+pub(crate) struct PairedRun {
+    /// Benchmarks both versions have, by name (`bench_compare::wall_name`).
+    pub(crate) pairs: Pairs,
+    /// Benchmarks only the old version has: gone from the new one.
+    pub(crate) only_old: Vec<String>,
+    /// Benchmarks only the new version has.
+    pub(crate) only_new: Vec<String>,
+}
+
+/// Runs each benchmark of `old` and `new` (binaries by suite, in the same order) alternately,
+/// `pairs` times. `scratch` holds criterion's files of the run in progress.
 pub(crate) fn run_pairs(
     old: &[(String, PathBuf)],
     new: &[(String, PathBuf)],
     pairs: usize,
     scratch: &Path,
-) -> Result<(Pairs, Vec<String>, Vec<String>), String> {
-    let mut olds: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-    let mut news: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-    for pair in 0..pairs {
-        for ((suite, old_bin), (_, new_bin)) in old.iter().zip(new) {
-            // ABBA: old first in even pairs, new first in odd ones.
-            let order = if pair % 2 == 0 {
-                [(old_bin, &mut olds, "old"), (new_bin, &mut news, "new")]
+) -> Result<PairedRun, String> {
+    let mut run = PairedRun::default();
+    // (name, criterion id, old binary, new binary) of each benchmark both have.
+    let mut common = Vec::new();
+    for ((suite, old_bin), (_, new_bin)) in old.iter().zip(new) {
+        let (old_ids, new_ids) = (list(old_bin)?, list(new_bin)?);
+        for id in &old_ids {
+            let name = crate::bench_compare::wall_name(suite, id);
+            if new_ids.contains(id) {
+                common.push((name, id.clone(), old_bin, new_bin));
             } else {
-                [(new_bin, &mut news, "new"), (old_bin, &mut olds, "old")]
+                run.only_old.push(name);
+            }
+        }
+        let only_new = new_ids.iter().filter(|id| !old_ids.contains(id));
+        run.only_new
+            .extend(only_new.map(|id| crate::bench_compare::wall_name(suite, id)));
+    }
+    for pair in 0..pairs {
+        eprintln!("pair {}/{pairs}: {} benchmarks", pair + 1, common.len());
+        for (name, id, old_bin, new_bin) in &common {
+            // ABBA: old first in even pairs, new first in odd ones.
+            let (old_time, new_time) = if pair % 2 == 0 {
+                let old_time = criterion_run(old_bin, id, scratch)?;
+                (old_time, criterion_run(new_bin, id, scratch)?)
+            } else {
+                let new_time = criterion_run(new_bin, id, scratch)?;
+                (criterion_run(old_bin, id, scratch)?, new_time)
             };
-            for (binary, medians, side) in order {
-                eprintln!("pair {}/{pairs}: {suite}, {side}", pair + 1);
-                for (id, median) in criterion_run(binary, scratch)? {
-                    medians
-                        .entry(crate::bench_compare::wall_name(suite, &id))
-                        .or_default()
-                        .push(median);
-                }
-            }
+            run.pairs
+                .entry(name.clone())
+                .or_default()
+                .push((old_time, new_time));
         }
     }
-    let mut paired = Pairs::new();
-    let mut only_old = Vec::new();
-    for (name, old_values) in olds {
-        match news.remove(&name) {
-            Some(new_values) if new_values.len() == old_values.len() => {
-                paired.insert(name, old_values.into_iter().zip(new_values).collect());
-            }
-            Some(_) => return Err(format!("{name} ran a different number of times")),
-            None => only_old.push(name),
-        }
-    }
-    Ok((paired, only_old, news.into_keys().collect()))
+    Ok(run)
 }
 
-/// One short criterion run of `binary`: each benchmark's median in nanoseconds.
-fn criterion_run(binary: &Path, scratch: &Path) -> Result<Vec<(String, f64)>, String> {
+/// The ids of the benchmarks in `binary` (criterion's `--list`: `<id>: benchmark` lines).
+fn list(binary: &Path) -> Result<Vec<String>, String> {
+    let out = Command::new(binary)
+        .args(["--bench", "--list"])
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{} --list failed ({})",
+            binary.display(),
+            out.status
+        ));
+    }
+    Ok(parse_list(&String::from_utf8_lossy(&out.stdout)))
+}
+
+fn parse_list(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|line| line.strip_suffix(": benchmark"))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// One short criterion run of benchmark `id` of `binary`: its median in nanoseconds.
+fn criterion_run(binary: &Path, id: &str, scratch: &Path) -> Result<f64, String> {
     let _ = std::fs::remove_dir_all(scratch);
     // Criterion's progress goes to stderr: kept, and shown only when the run fails.
     let out = Command::new(binary)
-        .arg("--bench")
+        .args(["--bench", "--exact", id])
         .args(CRITERION_ARGS)
         .env("CRITERION_HOME", scratch)
         .stdout(Stdio::null())
@@ -198,13 +236,20 @@ fn criterion_run(binary: &Path, scratch: &Path) -> Result<Vec<(String, f64)>, St
         .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
     if !out.status.success() {
         return Err(format!(
-            "{} failed ({}):\n{}",
+            "{} {id} failed ({}):\n{}",
             binary.display(),
             out.status,
             String::from_utf8_lossy(&out.stderr)
         ));
     }
-    crate::bench_compare::criterion_medians(scratch)
+    match crate::bench_compare::criterion_medians(scratch)?.as_slice() {
+        [(ran, median)] if ran == id => Ok(*median),
+        other => Err(format!(
+            "{} --exact {id} ran {:?}",
+            binary.display(),
+            other.iter().map(|(ran, _)| ran).collect::<Vec<_>>()
+        )),
+    }
 }
 
 /// A benchmark's change, from its pairs.
@@ -282,6 +327,19 @@ fn bootstrap_interval(ratios: &[f64]) -> (f64, f64) {
 mod tests {
     use super::*;
     use crate::bench_compare::Verdict;
+
+    #[test]
+    fn reads_criterion_lists() {
+        let list = "routing/github/pulya: benchmark\nrouting/github/matchit: benchmark\n\nrouting/single/miss/pulya: benchmark\n";
+        assert_eq!(
+            parse_list(list),
+            [
+                "routing/github/pulya",
+                "routing/github/matchit",
+                "routing/single/miss/pulya"
+            ]
+        );
+    }
 
     #[test]
     fn medians() {

@@ -28,7 +28,8 @@ pub(crate) const USAGE: &str =
                        time paired (each benchmark of the two versions' criterion binaries
                        alternately, the change as the median of per-pair ratios with a 95 %
                        bootstrap interval; each pair's figures in target/bench-compare/paired)
-  --pairs N            pairs of runs for --against (default 10)
+  --pairs N            pairs of runs for --against (default 10); a benchmark whose interval
+                       is still wider than the wall threshold gets more, up to three times N
   --threshold PCT      instruction-count regression that fails (default 2)
   --wall-threshold PCT wall-time regression that fails (default 5 with --against, 10 without);
                        paired, the interval must also lie wholly above no change
@@ -306,7 +307,13 @@ fn against(
                 options.features.as_deref(),
                 &bins.join("new"),
             )?;
-            let run = paired::run_pairs(&old, &new, options.pairs, &bins.join("criterion"))?;
+            let run = paired::run_pairs(
+                &old,
+                &new,
+                options.pairs,
+                options.wall_threshold,
+                &bins.join("criterion"),
+            )?;
             // Each pair's (old, new) medians, for a second look at a verdict.
             let raw = bins.join("pairs.json");
             let json = serde_json::to_string_pretty(&run.pairs).expect("numbers serialise");
@@ -730,8 +737,10 @@ struct Row {
     after: Option<f64>,
     /// In per cent.
     change: Option<f64>,
-    /// The 95 % interval of the change, in per cent (paired wall time only).
+    /// The 95 % interval of the change, in per cent, and the pairs behind it (paired wall time
+    /// only).
     interval: Option<(f64, f64)>,
+    pairs: Option<usize>,
     verdict: Verdict,
 }
 
@@ -794,6 +803,7 @@ fn unpaired_sections(before: &Figures, after: &Figures, options: &Options) -> Ve
                     after: now,
                     change,
                     interval: None,
+                    pairs: None,
                     verdict,
                 }
             })
@@ -822,6 +832,7 @@ fn paired_section(run: &paired::PairedRun, threshold: f64, count: usize) -> Sect
                 after: Some(change.new),
                 change: Some(pct(change.ratio)),
                 interval: Some((pct(change.low), pct(change.high))),
+                pairs: Some(pairs.len()),
                 verdict: Verdict::paired(&change, threshold),
             }
         })
@@ -836,13 +847,15 @@ fn paired_section(run: &paired::PairedRun, threshold: f64, count: usize) -> Sect
             after: None,
             change: None,
             interval: None,
+            pairs: None,
             verdict,
         }));
     }
     rows.sort_by(|a, b| a.name.cmp(&b.name));
     Section {
         title: format!(
-            "Wall time, paired: median of {count} per-pair ratios, 95 % bootstrap interval"
+            "Wall time, paired: median of the per-pair ratios ({count} pairs, more where the 95 % \
+             bootstrap interval stayed wider than {threshold} %)"
         ),
         instructions: false,
         rows,
@@ -871,6 +884,10 @@ fn interval(value: Option<(f64, f64)>) -> String {
     )
 }
 
+fn count(value: Option<usize>) -> String {
+    value.map_or_else(|| "—".to_owned(), |n| n.to_string())
+}
+
 /// The sections as markdown tables.
 fn markdown(sections: &[Section]) -> String {
     use std::fmt::Write as _;
@@ -881,8 +898,12 @@ fn markdown(sections: &[Section]) -> String {
             out,
             "\n### {}\n\n| benchmark | before | after | change |{} verdict |\n|---|---|---|---|{}---|\n",
             section.title,
-            if paired { " 95 % interval |" } else { "" },
-            if paired { "---|" } else { "" },
+            if paired {
+                " 95 % interval | pairs |"
+            } else {
+                ""
+            },
+            if paired { "---|---|" } else { "" },
         );
         for row in &section.rows {
             let _ = write!(
@@ -894,7 +915,7 @@ fn markdown(sections: &[Section]) -> String {
                 percent(row.change),
             );
             if paired {
-                let _ = write!(out, " {} |", interval(row.interval));
+                let _ = write!(out, " {} | {} |", interval(row.interval), count(row.pairs));
             }
             let _ = writeln!(out, " {} |", row.verdict.markdown());
         }
@@ -918,6 +939,7 @@ fn html(sections: &[Section], description: &str) -> String {
                     show(section.instructions, row.after),
                     percent(row.change),
                     interval(row.interval),
+                    count(row.pairs),
                     row.verdict.markdown().trim_matches('*').to_owned(),
                 ]
             })
@@ -929,6 +951,7 @@ fn html(sections: &[Section], description: &str) -> String {
                 "after",
                 "change",
                 "95 % interval",
+                "pairs",
                 "verdict",
             ],
             &rows,
@@ -1138,13 +1161,15 @@ mod tests {
         assert!(failed(&sections));
         let table = markdown(&sections);
         assert!(
-            table.contains("| benchmark | before | after | change | 95 % interval | verdict |")
+            table.contains(
+                "| benchmark | before | after | change | 95 % interval | pairs | verdict |"
+            )
         );
         assert!(
-            table.contains("| routing/github/pulya | 102.5 ns | 123.0 ns | +20.00 % | +20.00 … +20.00 % | **regression** |"),
+            table.contains("| routing/github/pulya | 102.5 ns | 123.0 ns | +20.00 % | +20.00 … +20.00 % | 6 | **regression** |"),
             "{table}"
         );
-        assert!(table.contains("| routing/gone | — | — | — | — | **missing** |"));
+        assert!(table.contains("| routing/gone | — | — | — | — | — | **missing** |"));
     }
 
     #[test]
@@ -1168,7 +1193,7 @@ mod tests {
         assert_eq!(page.matches("<rect ").count(), 3);
         assert!(page.contains("<rect class=\"worse\""));
         assert!(page.contains("<rect class=\"better\""));
-        assert!(page.contains("<td>hot_paths/a</td><td>100</td><td>110</td><td>+10.00 %</td><td>—</td><td>regression</td>"));
+        assert!(page.contains("<td>hot_paths/a</td><td>100</td><td>110</td><td>+10.00 %</td><td>—</td><td>—</td><td>regression</td>"));
         assert!(page.contains("a &lt;test&gt; run"));
     }
 

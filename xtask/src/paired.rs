@@ -31,6 +31,17 @@ const CRITERION_ARGS: [&str; 10] = [
 /// Bootstrap resamples behind each confidence interval.
 const RESAMPLES: usize = 4000;
 
+/// How many times the minimum of pairs a benchmark may get while its interval stays wide. A
+/// benchmark whose time varies from one process to the next (by where its memory lands) needs
+/// more pairs for the same certainty; the others stop at the minimum.
+const EXTENSION: usize = 3;
+
+/// Whether `pairs` pin the change down: its 95 % interval no wider than `threshold` per cent.
+fn settled(pairs: &[(f64, f64)], threshold: f64) -> bool {
+    let change = Change::of(pairs);
+    (change.high - change.low) * 100.0 <= threshold
+}
+
 /// One benchmark's pairs: (old, new) medians in nanoseconds, one per pair.
 pub(crate) type Pairs = BTreeMap<String, Vec<(f64, f64)>>;
 
@@ -154,11 +165,13 @@ pub(crate) struct PairedRun {
 }
 
 /// Runs each benchmark of `old` and `new` (binaries by suite, in the same order) alternately,
-/// `pairs` times. `scratch` holds criterion's files of the run in progress.
+/// `pairs` times; then, up to `EXTENSION` times as many, those whose 95 % interval is still
+/// wider than `threshold` per cent. `scratch` holds criterion's files of the run in progress.
 pub(crate) fn run_pairs(
     old: &[(String, PathBuf)],
     new: &[(String, PathBuf)],
     pairs: usize,
+    threshold: f64,
     scratch: &Path,
 ) -> Result<PairedRun, String> {
     let mut run = PairedRun::default();
@@ -178,9 +191,16 @@ pub(crate) fn run_pairs(
         run.only_new
             .extend(only_new.map(|id| crate::bench_compare::wall_name(suite, id)));
     }
-    for pair in 0..pairs {
-        eprintln!("pair {}/{pairs}: {} benchmarks", pair + 1, common.len());
-        for (name, id, old_bin, new_bin) in &common {
+    for pair in 0..pairs * EXTENSION {
+        let due: Vec<_> = common
+            .iter()
+            .filter(|(name, ..)| pair < pairs || !settled(&run.pairs[name], threshold))
+            .collect();
+        if due.is_empty() {
+            break;
+        }
+        eprintln!("pair {}: {} benchmarks", pair + 1, due.len());
+        for (name, id, old_bin, new_bin) in due {
             // ABBA: old first in even pairs, new first in odd ones.
             let (old_time, new_time) = if pair % 2 == 0 {
                 let old_time = criterion_run(old_bin, id, scratch)?;
@@ -339,6 +359,20 @@ mod tests {
                 "routing/single/miss/pulya"
             ]
         );
+    }
+
+    #[test]
+    fn a_scattered_benchmark_is_not_settled() {
+        let tight: Vec<(f64, f64)> = [1.0, 1.01, 0.99, 1.0, 1.02, 0.98]
+            .iter()
+            .map(|r| (100.0, 100.0 * r))
+            .collect();
+        assert!(settled(&tight, 5.0));
+        let scattered: Vec<(f64, f64)> = [1.1, 0.9, 1.08, 0.95, 1.12, 0.9]
+            .iter()
+            .map(|r| (100.0, 100.0 * r))
+            .collect();
+        assert!(!settled(&scattered, 5.0));
     }
 
     #[test]

@@ -125,16 +125,27 @@ pub(crate) fn fuzz(args: &[String]) -> ExitCode {
         if dir.join(&seeds).is_dir() {
             cmd.arg(&seeds);
         }
-        let out = cmd.args(["--", &flag]).stdout(Stdio::inherit()).output();
-        let out = match out {
-            Ok(out) => out,
+        // libFuzzer reports on stderr: into a log to follow with `tail -f` while it runs, read
+        // back at the end for the counts.
+        let log_path = dir.join(format!("target/{target}.log"));
+        let status = std::fs::create_dir_all(dir.join("target"))
+            .and_then(|()| std::fs::File::create(&log_path))
+            .and_then(|log| {
+                eprintln!("  libFuzzer's log: {}", log_path.display());
+                cmd.args(["--", &flag])
+                    .stdout(Stdio::inherit())
+                    .stderr(log)
+                    .status()
+            });
+        let status = match status {
+            Ok(status) => status,
             Err(err) => return fail(&format!("cannot run cargo fuzz: {err}")),
         };
-        let log = String::from_utf8_lossy(&out.stderr);
+        let log = std::fs::read_to_string(&log_path).unwrap_or_default();
         let (runs, secs) = libfuzzer_summary(&log);
         // libFuzzer's own count of seconds excludes the build.
         let secs = secs.unwrap_or_else(|| started.elapsed().as_secs());
-        let findings = if out.status.success() {
+        let findings = if status.success() {
             "none".to_owned()
         } else {
             found = true;
@@ -143,9 +154,8 @@ pub(crate) fn fuzz(args: &[String]) -> ExitCode {
                     .map(|(_, p)| p.to_owned())
             });
             format!(
-                "failed ({}): {}",
-                out.status,
-                artifact.unwrap_or_else(|| "see the log above".into())
+                "failed ({status}): {}",
+                artifact.unwrap_or_else(|| format!("see {}", log_path.display()))
             )
         };
         eprint!("{}", tail(&log, 15));

@@ -57,7 +57,11 @@ pub(crate) fn worktree(root: &Path, rev: &str, dir: &Path) -> Result<String, Str
         ],
     )
     .map_err(|_| format!("`{rev}` is not a revision of this repository"))?;
-    if git(dir, &["rev-parse", "HEAD"]).is_ok_and(|head| head == commit) {
+    // A worktree has a `.git` file; without one, git would answer for the repository around
+    // `dir` (it lies in the ignored target directory).
+    let checked_out = dir.join(".git").is_file()
+        && git(dir, &["rev-parse", "HEAD"]).is_ok_and(|head| head == commit);
+    if checked_out {
         return Ok(commit);
     }
     if dir.exists() {

@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
+use crate::args::Args;
 use crate::html::{Bar, Page, Tone};
 use crate::paired::{self, Change};
 
@@ -87,38 +88,23 @@ fn parse(args: &[String]) -> Result<Options, String> {
     let mut features = None;
     let mut html = None;
     let (mut no_wall, mut wall_only) = (false, false);
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        // `--name=value` or `--name value` (the space form too, unlike gungraun's pitfall).
-        let (name, inline) = match arg.split_once('=') {
-            Some((name, value)) => (name, Some(value.to_owned())),
-            None => (arg.as_str(), None),
-        };
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| it.next().cloned())
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
-        match name {
-            "--save" => modes.push(Mode::Save(value()?)),
-            "--baseline" => modes.push(Mode::Baseline(value()?)),
-            "--against" => modes.push(Mode::Against(value()?)),
+    let mut args = Args::new(args);
+    while let Some(arg) = args.next() {
+        match arg.name {
+            "--save" => modes.push(Mode::Save(args.value(&arg)?)),
+            "--baseline" => modes.push(Mode::Baseline(args.value(&arg)?)),
+            "--against" => modes.push(Mode::Against(args.value(&arg)?)),
             "--pairs" => {
-                pairs = value()?
-                    .parse()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or("--pairs wants a positive number")?
+                pairs = usize::try_from(args.positive(&arg)?).map_err(|e| e.to_string())?
             }
-            "--threshold" => threshold = number(&value()?)?,
-            "--wall-threshold" => wall_threshold = Some(number(&value()?)?),
-            "--only" => only = Some(value()?),
-            "--features" => features = Some(value()?),
-            "--html" => html = Some(PathBuf::from(value()?)),
-            "--no-wall" if inline.is_none() => no_wall = true,
-            "--wall-only" if inline.is_none() => wall_only = true,
-            _ => return Err(format!("unknown argument `{arg}`")),
+            "--threshold" => threshold = number(&args.value(&arg)?)?,
+            "--wall-threshold" => wall_threshold = Some(number(&args.value(&arg)?)?),
+            "--only" => only = Some(args.value(&arg)?),
+            "--features" => features = Some(args.value(&arg)?),
+            "--html" => html = Some(PathBuf::from(args.value(&arg)?)),
+            _ if arg.is_flag("--no-wall") => no_wall = true,
+            _ if arg.is_flag("--wall-only") => wall_only = true,
+            _ => return Err(arg.unknown(USAGE)),
         }
     }
     let mode = match (modes.pop(), modes.is_empty()) {
@@ -174,7 +160,7 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
     let options = match parse(args) {
         Ok(options) => options,
         Err(msg) => {
-            eprintln!("{msg}\n\n{USAGE}");
+            eprintln!("{msg}");
             return ExitCode::from(2);
         }
     };

@@ -3,6 +3,7 @@
 
 use std::process::{Command, ExitCode};
 
+mod args;
 mod bench_compare;
 mod html;
 mod paired;

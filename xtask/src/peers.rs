@@ -12,6 +12,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
+use crate::args::Args;
 use crate::bench_compare::workspace_root;
 use crate::html::{Bar, Page, Tone};
 use crate::paired::median;
@@ -64,24 +65,16 @@ fn parse(args: &[String]) -> Result<Options, String> {
         wrk: true,
         html: None,
     };
-    let mut args = args.iter();
+    let mut args = Args::new(args);
     while let Some(arg) = args.next() {
-        let (name, inline) = match arg.split_once('=') {
-            Some((n, v)) => (n, Some(v.to_owned())),
-            None => (arg.as_str(), None),
-        };
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| args.next().cloned())
-                .ok_or(format!("{name} needs a value"))
-        };
-        match name {
-            "--rounds" => options.rounds = value()?.parse().map_err(|_| "--rounds N")?,
-            "--secs" => options.secs = value()?.parse().map_err(|_| "--secs S")?,
-            "--no-wrk" => options.wrk = false,
-            "--html" => options.html = Some(PathBuf::from(value()?)),
-            _ => return Err(format!("unknown option `{arg}`\n\n{USAGE}")),
+        match arg.name {
+            "--rounds" => {
+                options.rounds = usize::try_from(args.positive(&arg)?).map_err(|e| e.to_string())?
+            }
+            "--secs" => options.secs = args.positive(&arg)?,
+            "--html" => options.html = Some(PathBuf::from(args.value(&arg)?)),
+            _ if arg.is_flag("--no-wrk") => options.wrk = false,
+            _ => return Err(arg.unknown(USAGE)),
         }
     }
     Ok(options)

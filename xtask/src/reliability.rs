@@ -2,6 +2,7 @@
 
 use std::process::{Command, ExitCode, Stdio};
 
+use crate::args::Args;
 use crate::bench_compare::workspace_root;
 use crate::process::{free_addr, need, present, stop, wait_listening};
 
@@ -47,29 +48,13 @@ impl Budget {
 fn fuzz_options(args: &[String]) -> Result<(Budget, Vec<&'static str>), String> {
     let mut budget = None;
     let mut targets = Vec::new();
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let (name, inline) = match arg.split_once('=') {
-            Some((n, v)) => (n, Some(v.to_owned())),
-            None => (arg.as_str(), None),
-        };
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| it.next().cloned())
-                .ok_or(format!("{name} needs a value"))
-        };
-        let positive = |n: String| {
-            n.parse::<u64>()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or(format!("{name} wants a positive number, not {n:?}"))
-        };
-        let chosen = match name {
-            "--secs" => Budget::Secs(positive(value()?)?),
-            "--execs" => Budget::Execs(positive(value()?)?),
+    let mut args = Args::new(args);
+    while let Some(arg) = args.next() {
+        let chosen = match arg.name {
+            "--secs" => Budget::Secs(args.positive(&arg)?),
+            "--execs" => Budget::Execs(args.positive(&arg)?),
             "--target" => {
-                let wanted = value()?;
+                let wanted = args.value(&arg)?;
                 let target = FUZZ_TARGETS
                     .into_iter()
                     .find(|t| *t == wanted)
@@ -77,7 +62,7 @@ fn fuzz_options(args: &[String]) -> Result<(Budget, Vec<&'static str>), String> 
                 targets.push(target);
                 continue;
             }
-            _ => return Err(format!("unknown argument `{arg}`\n\n{FUZZ_USAGE}")),
+            _ => return Err(arg.unknown(FUZZ_USAGE)),
         };
         if budget.replace(chosen).is_some() {
             return Err("give one of --secs and --execs, once".to_owned());
@@ -319,29 +304,12 @@ pub(crate) fn soak(args: &[String]) -> ExitCode {
 
 fn soak_options(args: &[String]) -> Result<(u64, Option<std::path::PathBuf>), String> {
     let (mut secs, mut html) = (60, None);
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let (name, inline) = match arg.split_once('=') {
-            Some((n, v)) => (n, Some(v.to_owned())),
-            None => (arg.as_str(), None),
-        };
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| it.next().cloned())
-                .ok_or(format!("{name} needs a value"))
-        };
-        match name {
-            "--secs" => {
-                let n = value()?;
-                secs = n
-                    .parse()
-                    .ok()
-                    .filter(|s| *s > 0)
-                    .ok_or(format!("--secs wants a positive number, not {n:?}"))?;
-            }
-            "--html" => html = Some(value()?.into()),
-            _ => return Err(format!("unknown argument `{arg}`\n\n{SOAK_USAGE}")),
+    let mut args = Args::new(args);
+    while let Some(arg) = args.next() {
+        match arg.name {
+            "--secs" => secs = args.positive(&arg)?,
+            "--html" => html = Some(args.value(&arg)?.into()),
+            _ => return Err(arg.unknown(SOAK_USAGE)),
         }
     }
     Ok((secs, html))

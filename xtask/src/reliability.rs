@@ -354,7 +354,7 @@ impl SoakReport {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "| seconds | requests | socket errors | non-2xx | p99 (held connections) | connection rounds | RSS at half-time | RSS at the end | growth over the second half |"
+            "| seconds | requests | socket errors | non-2xx | p99 (held connections) | rounds of new connections | RSS at half-time | RSS at the end | growth over the second half |"
         );
         let _ = writeln!(out, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         let (mid, end) = self.second_half().unwrap_or_default();
@@ -364,7 +364,7 @@ impl SoakReport {
             self.secs,
             self.requests(),
             self.held.p99,
-            self.renewed.len() + 1,
+            self.renewed.len(),
             end as i64 - mid as i64,
         );
         let _ = writeln!(out, "\nresident memory, every {SAMPLE_SECS} s (s: KiB):");
@@ -556,7 +556,7 @@ Transfer/sec:     15.00MB
         assert_eq!(report.second_half(), Some((10_000, 10_200)));
         let table = report.markdown();
         assert!(
-            table.contains("| 40 | 1500 | 0 | 1 | 2.00ms | 2 | 10000 KiB | 10200 KiB | +200 KiB |"),
+            table.contains("| 40 | 1500 | 0 | 1 | 2.00ms | 1 | 10000 KiB | 10200 KiB | +200 KiB |"),
             "{table}"
         );
         let page = report.html();

@@ -30,7 +30,8 @@ pub(crate) const USAGE: &str =
                        alternately, the change as the median of per-pair ratios with a 95 %
                        bootstrap interval; each pair's figures in target/bench-compare/paired)
   --pairs N            pairs of runs for --against (default 10); a benchmark whose interval
-                       is still wider than the wall threshold gets more, up to three times N
+                       is still wider than the wall threshold (and not wholly past it) gets
+                       more, up to three times N
   --threshold PCT      instruction-count regression that fails (default 2)
   --wall-threshold PCT wall-time regression that fails (default 5 with --against, 10 without);
                        paired, the interval must also lie wholly above no change
@@ -841,7 +842,7 @@ fn paired_section(run: &paired::PairedRun, threshold: f64, count: usize) -> Sect
     Section {
         title: format!(
             "Wall time, paired: median of the per-pair ratios ({count} pairs, more where the 95 % \
-             bootstrap interval stayed wider than {threshold} %)"
+             bootstrap interval stayed wider than {threshold} % without lying wholly past it)"
         ),
         instructions: false,
         rows,

@@ -36,10 +36,13 @@ const RESAMPLES: usize = 4000;
 /// more pairs for the same certainty; the others stop at the minimum.
 const EXTENSION: usize = 3;
 
-/// Whether `pairs` pin the change down: its 95 % interval no wider than `threshold` per cent.
+/// Whether `pairs` pin the change down: its 95 % interval no wider than `threshold` per cent,
+/// or wholly past it on one side (a slowdown or a speed-up so clear that more pairs would not
+/// turn the verdict).
 fn settled(pairs: &[(f64, f64)], threshold: f64) -> bool {
     let change = Change::of(pairs);
-    (change.high - change.low) * 100.0 <= threshold
+    let t = threshold / 100.0;
+    change.high - change.low <= t || change.low > 1.0 + t || change.high < 1.0 - t
 }
 
 /// One benchmark's pairs: (old, new) medians in nanoseconds, one per pair.
@@ -169,8 +172,8 @@ pub(crate) struct PairedRun {
 }
 
 /// Runs each benchmark of `old` and `new` (binaries by suite, in the same order) alternately,
-/// `pairs` times; then, up to `EXTENSION` times as many, those whose 95 % interval is still
-/// wider than `threshold` per cent. `scratch` holds criterion's files of the run in progress.
+/// `pairs` times; then, up to `EXTENSION` times as many, those not yet `settled` at
+/// `threshold` per cent. `scratch` holds criterion's files of the run in progress.
 pub(crate) fn run_pairs(
     old: &[(String, PathBuf)],
     new: &[(String, PathBuf)],
@@ -377,6 +380,14 @@ mod tests {
             .map(|r| (100.0, 100.0 * r))
             .collect();
         assert!(!settled(&scattered, 5.0));
+        // As scattered, but 40 % slower throughout: a clear regression needs no more pairs.
+        let clear: Vec<(f64, f64)> = [1.5, 1.3, 1.48, 1.35, 1.52, 1.3]
+            .iter()
+            .map(|r| (100.0, 100.0 * r))
+            .collect();
+        assert!(settled(&clear, 5.0));
+        let faster: Vec<(f64, f64)> = clear.iter().map(|&(old, new)| (new, old)).collect();
+        assert!(settled(&faster, 5.0));
     }
 
     #[test]

@@ -65,6 +65,10 @@ const HEAD_TAG: u16 = 5;
 /// The number of standard methods, which have fixed tags.
 const STANDARD_METHODS: usize = 9;
 
+/// The most parameters a route may have besides a catch-all: the trie (matchit) names them
+/// `a` to `z` internally and panics past that, so a longer route is refused before it gets there.
+const MAX_PARAMS: usize = 25;
+
 /// The tag of a standard method: a `match` on the method is a discriminant check, where
 /// `Method`'s `==` costs a few dozen instructions.
 #[inline]
@@ -266,8 +270,9 @@ impl<T> Router<T> {
 
     /// Registers `value` for `method` on `path`.
     ///
-    /// Fails, leaving the router unchanged, when the path is malformed, when the same method and
-    /// path were registered before, or when the path conflicts with another one.
+    /// Fails, leaving the router unchanged, when the path is malformed or has more than 25
+    /// parameters besides a catch-all, when the same method and path were registered before, or
+    /// when the path conflicts with another one.
     pub fn insert(&mut self, method: Method, path: &str, value: T) -> Result<(), InsertError> {
         self.insert_with(method, path, value, Constraints::new())
     }
@@ -312,6 +317,15 @@ impl<T> Router<T> {
             return Err(InsertError::InvalidPath {
                 route: path.to_owned(),
                 reason: "a path must start with `/`".to_owned(),
+            });
+        }
+        let params = named_param_count(path);
+        if params > MAX_PARAMS {
+            return Err(InsertError::InvalidPath {
+                route: path.to_owned(),
+                reason: format!(
+                    "a route may have at most {MAX_PARAMS} parameters besides a catch-all, this one has {params}"
+                ),
             });
         }
         let index = match self.by_pattern.get(path) {
@@ -845,6 +859,25 @@ pub fn param_names(route: &str) -> Arc<[Box<str>]> {
     names.into()
 }
 
+/// The parameters of `route` other than a catch-all, counted as the trie counts them: each `{`
+/// that is not half of an escaped `{{` (pairs taken from the left, as matchit unescapes) and not
+/// followed by `*`. Every such brace opens a parameter, or the trie refuses the route anyway.
+fn named_param_count(route: &str) -> usize {
+    let bytes = route.as_bytes();
+    let (mut count, mut i) = (0, 0);
+    while i < bytes.len() {
+        match (bytes[i], bytes.get(i + 1)) {
+            (b'{', Some(b'{')) | (b'}', Some(b'}')) => i += 2,
+            (b'{', next) => {
+                count += usize::from(next != Some(&b'*'));
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    count
+}
+
 /// Whether `path` has no parameters (and no escaped braces, which the trie must unescape).
 fn is_static(path: &str) -> bool {
     !path.contains(['{', '}'])
@@ -886,6 +919,17 @@ mod tests {
             &*param_names("/{ba{{r}/{x}}y}"),
             [Box::from("ba{r"), Box::from("x}y")]
         );
+    }
+
+    #[test]
+    fn named_params_counted_as_the_trie_counts_them() {
+        assert_eq!(named_param_count("/a/{id}/b/{*rest}"), 1);
+        assert_eq!(named_param_count("/{{literal}}/{x}"), 1);
+        assert_eq!(named_param_count("/{ba{{r}/{x}}y}"), 2);
+        // Pairs are taken from the left: `{{{a}` is a literal brace, then `{a}`.
+        assert_eq!(named_param_count("/{{{a}"), 1);
+        assert_eq!(named_param_count("/{a"), 1);
+        assert_eq!(named_param_count("/static"), 0);
     }
 
     #[test]

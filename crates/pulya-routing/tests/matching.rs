@@ -157,3 +157,39 @@ fn empty_segments_are_literal() {
         Err(MatchError::NotFound)
     ));
 }
+
+/// `/{p0}/{p1}/…` with `count` parameters, then `tail`.
+fn many_params(count: usize, tail: &str) -> String {
+    let mut route: String = (0..count).map(|i| format!("/{{p{i}}}")).collect();
+    route.push_str(tail);
+    route
+}
+
+// Found by the `router` fuzz target (2026-12-07): a route with 26 parameters made the trie
+// underneath (matchit names parameters `a` to `z`) panic inside `insert`.
+#[test]
+fn more_than_25_parameters_is_an_error_not_a_panic() {
+    let mut r = Router::new();
+    let err = r.insert(Method::GET, &many_params(26, ""), 0).unwrap_err();
+    assert!(matches!(err, InsertError::InvalidPath { .. }), "{err}");
+    assert!(err.to_string().contains("at most 25 parameters"), "{err}");
+    // Through a group, with rules, and on a path already known to the router: the same error.
+    let err = r
+        .group("/api")
+        .insert(Method::POST, &many_params(30, "/{*rest}"), 1)
+        .unwrap_err();
+    assert!(err.to_string().contains("this one has 30"), "{err}");
+    assert!(r.is_empty());
+
+    // 25 and a catch-all fit, and match.
+    let route = many_params(25, "/{*rest}");
+    r.insert(Method::GET, &route, 2).unwrap();
+    let path: String = (0..25).map(|i| format!("/{i}")).collect::<String>() + "/x/y";
+    let found = r.at(&Method::GET, &path).unwrap();
+    assert_eq!(*found.value, 2);
+    assert_eq!(found.params.get("p24"), Some("24"));
+    assert_eq!(found.params.get("rest"), Some("x/y"));
+    // Escaped braces are not parameters.
+    let literal = many_params(25, "/{{p25}}");
+    r.insert(Method::GET, &literal, 3).unwrap();
+}

@@ -24,8 +24,8 @@ pub(crate) const USAGE: &str =
 
   --save NAME          run the benchmarks and save their figures as baseline NAME
   --baseline=NAME      run them and compare with baseline NAME
-  --against=REV        build git revision REV in a worktree (target/bench-compare/against) and
-                       compare with it in this run: instruction counts one after the other, wall
+  --against=REV        build git revision REV in a worktree (target/bench-compare/against, built
+                       into target/bench-compare/against-target) and compare with it in this run: instruction counts one after the other, wall
                        time paired (each benchmark of the two versions' criterion binaries
                        alternately, the change as the median of per-pair ratios with a 95 %
                        bootstrap interval; each pair's figures in target/bench-compare/paired)
@@ -265,9 +265,14 @@ fn against(
 ) -> Result<Option<Vec<Section>>, String> {
     let tree = dir.join("against");
     let commit = paired::worktree(root, rev, &tree)?;
+    // A target of its own: cargo names a workspace member's artifacts by its path inside the
+    // workspace, so both trees' crates would share files in one target, and a tree whose
+    // sources are older than the other's last build would be taken as built already.
+    let old_target = dir.join("against-target");
     eprintln!(
-        "comparing with {rev} ({commit}), checked out in {}",
-        tree.display()
+        "comparing with {rev} ({commit}), checked out in {}, built in {}",
+        tree.display(),
+        old_target.display()
     );
     let mut sections = Vec::new();
     if options.icount {
@@ -275,7 +280,7 @@ fn against(
             wall: false,
             ..options.clone()
         };
-        let before = measure(&tree, target, &counts, None)?;
+        let before = measure(&tree, &old_target, &counts, None)?;
         let after = measure(root, target, &counts, options.features.as_deref())?;
         sections.extend(unpaired_sections(&before, &after, &counts));
     }
@@ -286,7 +291,7 @@ fn against(
             .collect();
         if !suites.is_empty() {
             let bins = dir.join("paired");
-            let old = paired::build_suites(&tree, target, &suites, None, &bins.join("old"))?;
+            let old = paired::build_suites(&tree, &old_target, &suites, None, &bins.join("old"))?;
             let new = paired::build_suites(
                 root,
                 target,
@@ -294,6 +299,12 @@ fn against(
                 options.features.as_deref(),
                 &bins.join("new"),
             )?;
+            if old.iter().zip(&new).all(|((_, a), (_, b))| same_file(a, b)) {
+                eprintln!(
+                    "note: both versions' benchmark binaries are the same bytes: the change does \
+                     not reach the benchmarked code"
+                );
+            }
             let run = paired::run_pairs(
                 &old,
                 &new,
@@ -310,6 +321,11 @@ fn against(
         }
     }
     Ok(Some(sections))
+}
+
+/// Whether two files hold the same bytes (false when either cannot be read).
+fn same_file(a: &Path, b: &Path) -> bool {
+    matches!((std::fs::read(a), std::fs::read(b)), (Ok(a), Ok(b)) if a == b)
 }
 
 /// A baseline: a JSON map of figures by name, at least one.

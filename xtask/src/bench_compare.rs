@@ -41,7 +41,9 @@ pub(crate) const USAGE: &str =
   --wall-only          skip the instruction counts (wall time only)
   --features LIST      cargo features for this tree's benchmark builds (with --against, not for
                        REV's), e.g. pulya-routing/slow-lookup
-  --html FILE          also write the comparison as a self-contained HTML page with charts";
+  --html FILE          also write the comparison as a self-contained HTML page with charts
+  --summary FILE       also write the tables with a Mermaid bar chart of the changes under each,
+                       as markdown for a CI job summary (GitHub renders Mermaid, not inline SVG)";
 
 /// The criterion suites (`benches/benches/<suite>.rs`) whose medians are compared.
 const WALL_SUITES: [&str; 5] = ["routing", "headers", "responses", "app", "middleware"];
@@ -78,6 +80,7 @@ struct Options {
     wall: bool,
     features: Option<String>,
     html: Option<PathBuf>,
+    summary: Option<PathBuf>,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
@@ -87,7 +90,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
     let mut wall_threshold = None;
     let mut only = None;
     let mut features = None;
-    let mut html = None;
+    let (mut html, mut summary) = (None, None);
     let (mut no_wall, mut wall_only) = (false, false);
     let mut args = Args::new(args);
     while let Some(arg) = args.next() {
@@ -103,6 +106,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--only" => only = Some(args.value(&arg)?),
             "--features" => features = Some(args.value(&arg)?),
             "--html" => html = Some(PathBuf::from(args.value(&arg)?)),
+            "--summary" => summary = Some(PathBuf::from(args.value(&arg)?)),
             _ if arg.is_flag("--no-wall") => no_wall = true,
             _ if arg.is_flag("--wall-only") => wall_only = true,
             _ => return Err(arg.unknown(USAGE)),
@@ -116,8 +120,11 @@ fn parse(args: &[String]) -> Result<Options, String> {
             );
         }
     };
-    if html.is_some() && matches!(mode, Mode::Save(_)) {
-        return Err("--html draws a comparison: give it with --baseline or --against".to_owned());
+    if (html.is_some() || summary.is_some()) && matches!(mode, Mode::Save(_)) {
+        return Err(
+            "--html and --summary show a comparison: give them with --baseline or --against"
+                .to_owned(),
+        );
     }
     if no_wall && wall_only {
         return Err("--no-wall and --wall-only leave nothing to measure".to_owned());
@@ -141,6 +148,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         wall: !no_wall,
         features,
         html,
+        summary,
     })
 }
 
@@ -191,6 +199,13 @@ fn conclude(sections: &[Section], options: &Options) -> ExitCode {
     if let Some(path) = &options.html {
         let page = html(sections, &describe(options));
         if let Err(err) = crate::html::write(path, &page) {
+            eprintln!("error: {err}");
+            return ExitCode::FAILURE;
+        }
+        eprintln!("wrote {}", path.display());
+    }
+    if let Some(path) = &options.summary {
+        if let Err(err) = crate::html::write(path, &summary(sections)) {
             eprintln!("error: {err}");
             return ExitCode::FAILURE;
         }
@@ -975,6 +990,46 @@ fn html(sections: &[Section], description: &str) -> String {
     page.finish()
 }
 
+/// The tables, each followed by its changes as a Mermaid bar chart: the form a CI job summary
+/// shows (GitHub renders Mermaid there and strips inline SVG).
+fn summary(sections: &[Section]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for section in sections {
+        out.push_str(&markdown(std::slice::from_ref(section)));
+        let bars: Vec<(&str, f64)> = section
+            .rows
+            .iter()
+            .filter_map(|row| Some((row.name.as_str(), row.change?)))
+            .collect();
+        if bars.is_empty() {
+            continue;
+        }
+        let labels: Vec<String> = bars
+            .iter()
+            .map(|(name, _)| format!("\"{}\"", name.replace('"', "'")))
+            .collect();
+        let values: Vec<String> = bars.iter().map(|(_, c)| format!("{c:.2}")).collect();
+        // The axis always shows no change, and a point of room on either side.
+        let low = bars.iter().map(|b| b.1).fold(0.0, f64::min).floor() - 1.0;
+        let high = bars.iter().map(|b| b.1).fold(0.0, f64::max).ceil() + 1.0;
+        let what = if section.instructions {
+            "Instructions"
+        } else {
+            "Wall time"
+        };
+        let _ = write!(
+            out,
+            "\n```mermaid\nxychart-beta horizontal\n    title \"{what}: change per benchmark, % \
+             (negative is faster)\"\n    x-axis [{}]\n    y-axis \"change (%)\" {low} --> {high}\n    \
+             bar [{}]\n```\n",
+            labels.join(", "),
+            values.join(", ")
+        );
+    }
+    out
+}
+
 /// `cargo xtask perf-gate [--update]`: the instruction counts against the committed baseline
 /// `benches/baseline/perf-gate.json`; more than 3 % more instructions anywhere fails. `--update`
 /// rewrites the baseline (commit it on its own, with the figures in the message).
@@ -999,6 +1054,7 @@ pub(crate) fn perf_gate(args: &[String]) -> ExitCode {
         wall: false,
         features: None,
         html: None,
+        summary: None,
     };
     let path = root.join("benches/baseline/perf-gate.json");
     let result = if update {
@@ -1028,7 +1084,7 @@ pub(crate) fn perf_gate(args: &[String]) -> ExitCode {
 mod tests {
     use super::{
         Figures, Options, Section, Verdict, failed, html, markdown, paired_section, parse,
-        parse_gungraun, read_figures, unpaired_sections,
+        parse_gungraun, read_figures, summary, unpaired_sections,
     };
 
     /// The markdown of `after` against `before`, and whether it fails.
@@ -1121,6 +1177,7 @@ mod tests {
         );
         assert_eq!(parse(&["--baseline", "b"]).unwrap().wall_threshold, 10.0);
         assert!(parse(&["--save=a", "--html", "r.html"]).is_err());
+        assert!(parse(&["--save=a", "--summary", "s.md"]).is_err());
         let html = parse(&["--baseline=a", "--html", "out/r.html"])
             .unwrap()
             .html;
@@ -1198,6 +1255,26 @@ mod tests {
         assert!(page.contains("<rect class=\"better\""));
         assert!(page.contains("<td>hot_paths/a</td><td>100</td><td>110</td><td>+10.00 %</td><td>—</td><td>—</td><td>regression</td>"));
         assert!(page.contains("a &lt;test&gt; run"));
+
+        // The job summary: the same tables, a Mermaid chart under each.
+        let summary = summary(&sections);
+        assert_eq!(summary.matches("| benchmark |").count(), 2);
+        assert_eq!(
+            summary
+                .matches("```mermaid\nxychart-beta horizontal")
+                .count(),
+            2
+        );
+        assert!(
+            summary.contains("x-axis [\"hot_paths/a\", \"hot_paths/b\"]"),
+            "{summary}"
+        );
+        assert!(
+            summary.contains("y-axis \"change (%)\" -6 --> 11"),
+            "{summary}"
+        );
+        assert!(summary.contains("bar [10.00, -5.00]"), "{summary}");
+        assert!(summary.contains("title \"Wall time: change per benchmark"));
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod peers;
 mod process;
 mod profile;
 mod reliability;
+mod report;
 
 const USAGE: &str = "usage: cargo xtask <command>
 

@@ -353,7 +353,7 @@ fn bootstrap_interval(ratios: &[f64]) -> (f64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench_compare::Verdict;
+    use crate::report::Verdict;
 
     #[test]
     fn reads_criterion_lists() {

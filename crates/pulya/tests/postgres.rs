@@ -215,9 +215,12 @@ fn json(body: &Bytes) -> serde_json::Value {
     serde_json::from_slice(body).unwrap_or_else(|e| panic!("JSON ({e}): {body:?}"))
 }
 
-/// How many todos the database holds, read on a connection of the test's own.
-async fn rows(pool: &Pool) -> i64 {
-    let conn = pool.get().await.unwrap();
+/// How many todos the database holds once the app's requests have ended (a transaction is
+/// committed or rolled back after its response has been sent, so a client can have its answer
+/// a moment before), read on a connection of the test's own.
+async fn rows(app: &Pool, checker: &Pool) -> i64 {
+    all_idle(app).await;
+    let conn = checker.get().await.unwrap();
     conn.query_one("SELECT count(*) FROM todos", &[])
         .await
         .unwrap()
@@ -340,7 +343,7 @@ async fn the_todo_app_on_a_real_postgres() {
     assert_eq!(created["done"], false);
     let id = created["id"].as_i64().unwrap();
     assert_eq!(
-        rows(&checker).await,
+        rows(&pool, &checker).await,
         1,
         "committed: another connection sees it"
     );
@@ -378,7 +381,7 @@ async fn the_todo_app_on_a_real_postgres() {
         .await;
     assert_eq!(status, 422, "{body:?}");
     assert_eq!(json(&body)["status"], 422);
-    assert_eq!(rows(&checker).await, 1, "rolled back");
+    assert_eq!(rows(&pool, &checker).await, 1, "rolled back");
     let (status, _) = api
         .send(
             Method::POST,
@@ -387,13 +390,17 @@ async fn the_todo_app_on_a_real_postgres() {
         )
         .await;
     assert_eq!(status, 201);
-    assert_eq!(rows(&checker).await, 3);
+    assert_eq!(rows(&pool, &checker).await, 3);
 
     // A panicking handler: 500, nothing written, still serving.
     let (status, body) = api.send(Method::POST, "/todos/panic", None).await;
     assert_eq!(status, 500);
     assert_eq!(json(&body)["status"], 500);
-    assert_eq!(rows(&checker).await, 3, "rolled back after the panic");
+    assert_eq!(
+        rows(&pool, &checker).await,
+        3,
+        "rolled back after the panic"
+    );
 
     // Bad input: each a 4xx in Pulya's error shape, nothing written.
     let long = format!(r#"{{"title":"{}"}}"#, "x".repeat(todo::MAX_TITLE + 1));
@@ -416,7 +423,7 @@ async fn the_todo_app_on_a_real_postgres() {
         assert_eq!(status.as_u16(), expected, "{method} {path}: {answer:?}");
         assert_eq!(json(&answer)["status"], expected, "{method} {path}");
     }
-    assert_eq!(rows(&checker).await, 3);
+    assert_eq!(rows(&pool, &checker).await, 3);
     let (status, body) = api.send(Method::GET, &format!("/todos/{id}"), None).await;
     assert_eq!(
         (status, json(&body)["title"].as_str()),
@@ -426,7 +433,7 @@ async fn the_todo_app_on_a_real_postgres() {
         .send(Method::DELETE, &format!("/todos/{id}"), None)
         .await;
     assert_eq!(status, 204);
-    assert_eq!(rows(&checker).await, 2);
+    assert_eq!(rows(&pool, &checker).await, 2);
 
     // TechEmpower's single query and fortunes.
     let (status, body) = api.send(Method::GET, "/db", None).await;
@@ -458,7 +465,7 @@ async fn the_todo_app_on_a_real_postgres() {
     read_then_hang_up(addr, "/todos/stream", b"tick").await;
     let mut committed = 0;
     for _ in 0..400 {
-        committed = rows(&checker).await;
+        committed = rows(&pool, &checker).await;
         if committed == 3 && pool.status().available == pool.status().size {
             break;
         }
@@ -490,7 +497,7 @@ async fn the_todo_app_on_a_real_postgres() {
         let status = task.await.unwrap();
         assert!(status == 201 || status == 200, "{status}");
     }
-    assert_eq!(rows(&checker).await, 103);
+    assert_eq!(rows(&pool, &checker).await, 103);
     let status = all_idle(&pool).await;
     assert!(status.size <= 8, "{status:?}");
     assert_eq!(

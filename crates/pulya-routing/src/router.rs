@@ -328,9 +328,9 @@ impl<T> Router<T> {
                 ),
             });
         }
-        let index = match self.by_pattern.get(path) {
-            Some(&index) => index,
-            None => self.add_path(path, names)?,
+        let (index, added) = match self.by_pattern.get(path) {
+            Some(&index) => (index, false),
+            None => (self.add_path(path, names)?, true),
         };
         let Some(entry) = self.entries[index as usize].as_ref() else {
             unreachable!("by_pattern only names live entries")
@@ -350,14 +350,18 @@ impl<T> Router<T> {
                 method: method.clone(),
                 tree: matchit::Router::new(),
             });
-            // The all-methods trie accepted the path, so a trie holding a subset of its routes
-            // accepts it too; the error is passed on all the same.
-            tree.tree
-                .insert(path, index)
-                .map_err(|err| InsertError::InvalidPath {
+            // matchit's conflicts depend on what else a trie holds, so the method's trie can
+            // refuse a path the all-methods trie took (found by the router fuzz target): the
+            // path added above is taken out again, and a failed insert changes nothing.
+            if let Err(err) = tree.tree.insert(path, index) {
+                if added {
+                    self.remove_with_alias(index);
+                }
+                return Err(InsertError::InvalidPath {
                     route: path.to_owned(),
                     reason: format!("{method} could not be added to its method's trie: {err}"),
-                })?;
+                });
+            }
         }
         let entry = self.entries[index as usize]
             .as_mut()
@@ -465,17 +469,22 @@ impl<T> Router<T> {
             tree.tree.remove(path);
         }
         if entry.methods.is_empty() {
-            self.remove_path(index);
-            let alias = self
-                .entries
-                .iter()
-                .position(|e| e.as_ref().is_some_and(|e| e.alias_of == Some(index)));
-            if let Some(alias) = alias {
-                self.remove_path(alias as u32);
-            }
+            self.remove_with_alias(index);
         }
         self.invalidate();
         Some(removed)
+    }
+
+    /// Removes path `index` and the alias of it, if it has one.
+    fn remove_with_alias(&mut self, index: u32) {
+        self.remove_path(index);
+        let alias = self
+            .entries
+            .iter()
+            .position(|e| e.as_ref().is_some_and(|e| e.alias_of == Some(index)));
+        if let Some(alias) = alias {
+            self.remove_path(alias as u32);
+        }
     }
 
     fn remove_path(&mut self, index: u32) {

@@ -193,3 +193,31 @@ fn more_than_25_parameters_is_an_error_not_a_panic() {
     let literal = many_params(25, "/{{p25}}");
     r.insert(Method::GET, &literal, 3).unwrap();
 }
+
+// Found by the `router` fuzz target (2026-12-07): matchit's conflicts depend on what else a
+// trie holds, so a method's trie refused a path that the all-methods trie had taken. The path
+// stayed in the router with no method, and a lookup of it answered 405 with no allowed method.
+#[test]
+fn an_insert_refused_by_its_methods_trie_leaves_nothing_behind() {
+    let mut r = Router::new();
+    r.insert(Method::PUT, "/", 0).unwrap();
+    // Refused by the all-methods trie already.
+    let long = "/PP}}}}{\0$}}}}}}}}}}}}}}}{\0$}}}}}}}}}}}}}}}}}}}}}}}}}/";
+    assert!(r.insert(Method::POST, long, 1).is_err());
+    r.insert(Method::POST, "/SP}}}}{\0$}?", 2).unwrap();
+    let before: Vec<String> = r.routes().map(|route| route.path.to_owned()).collect();
+
+    let refused = "/PP}}}}{\0$}}}}}}}/#\u{1}\0#\u{15}\0\0\0\0\0\0\0{\0\u{11}}}}}}}}}}}}}}}}}}/";
+    let err = r.insert(Method::POST, refused, 3).unwrap_err();
+    assert!(err.to_string().contains("method's trie"), "{err}");
+    let after: Vec<String> = r.routes().map(|route| route.path.to_owned()).collect();
+    assert_eq!(before, after, "the failed insert changed the router");
+    let path = "/PP}}/#\u{1}\0#\u{15}\0\0\0\0\0\0\0x/";
+    match r.at(&Method::POST, path) {
+        Err(MatchError::MethodNotAllowed(allowed)) => {
+            assert!(!allowed.methods().is_empty(), "a 405 without methods")
+        }
+        Err(MatchError::NotFound) => {}
+        other => panic!("{:?}", other.map(|m| *m.value)),
+    }
+}

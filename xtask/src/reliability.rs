@@ -323,8 +323,10 @@ struct SoakReport {
     held: WrkReport,
     /// The renewed connections' runs, one per `RENEW_SECS`.
     renewed: Vec<WrkReport>,
-    /// (seconds since the start, resident KiB).
+    /// (seconds since the start, resident KiB), while the load runs.
     rss: Vec<(u64, u64)>,
+    /// Resident KiB once the load has ended and its connections have closed.
+    after: u64,
 }
 
 impl SoakReport {
@@ -341,7 +343,7 @@ impl SoakReport {
         self.errors() == (0, 0)
     }
 
-    /// Resident memory at the sample nearest half-time and at the end, in KiB.
+    /// Resident memory at the sample nearest half-time and at the last one under load, in KiB.
     fn second_half(&self) -> Option<(u64, u64)> {
         let half = self.secs / 2;
         let mid = self.rss.iter().min_by_key(|(t, _)| t.abs_diff(half))?;
@@ -354,18 +356,19 @@ impl SoakReport {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "| seconds | requests | socket errors | non-2xx | p99 (held connections) | rounds of new connections | RSS at half-time | RSS at the end | growth over the second half |"
+            "| seconds | requests | socket errors | non-2xx | p99 (held connections) | rounds of new connections | RSS at half-time | RSS at the end | growth over the second half | RSS after the load |"
         );
-        let _ = writeln!(out, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        let _ = writeln!(out, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         let (mid, end) = self.second_half().unwrap_or_default();
         let _ = writeln!(
             out,
-            "| {} | {} | {socket} | {non_2xx} | {} | {} | {mid} KiB | {end} KiB | {:+} KiB |",
+            "| {} | {} | {socket} | {non_2xx} | {} | {} | {mid} KiB | {end} KiB | {:+} KiB | {} KiB |",
             self.secs,
             self.requests(),
             self.held.p99,
             self.renewed.len(),
             end as i64 - mid as i64,
+            self.after,
         );
         let _ = writeln!(out, "\nresident memory, every {SAMPLE_SECS} s (s: KiB):");
         let samples: Vec<String> = self.rss.iter().map(|(t, k)| format!("{t}: {k}")).collect();
@@ -378,10 +381,12 @@ impl SoakReport {
         let (socket, non_2xx) = self.errors();
         page.paragraph(&format!(
             "{} s against the example: {} requests, {socket} socket errors, {non_2xx} non-2xx, p99 {} \
-             on the {HELD} held connections; {RENEWED} more renewed every {RENEW_SECS} s.",
+             on the {HELD} held connections; {RENEWED} more renewed every {RENEW_SECS} s. Resident \
+             memory once the load had ended: {} KiB.",
             self.secs,
             self.requests(),
-            self.held.p99
+            self.held.p99,
+            self.after
         ));
         page.heading("Resident memory of the server");
         let half = self.secs / 2;
@@ -467,7 +472,7 @@ fn soak_against(addr: &str, pid: u32, secs: u64) -> Result<SoakReport, String> {
         report.renewed.push(wrk_report(child)?);
     }
     report.held = wrk_report(held)?;
-    report.rss.push((start.elapsed().as_secs(), rss()?));
+    report.after = rss()?;
     Ok(report)
 }
 
@@ -551,12 +556,15 @@ Transfer/sec:     15.00MB
                 (30, 10_100),
                 (40, 10_200),
             ],
+            after: 9_500,
         };
         assert!(!report.clean());
         assert_eq!(report.second_half(), Some((10_000, 10_200)));
         let table = report.markdown();
         assert!(
-            table.contains("| 40 | 1500 | 0 | 1 | 2.00ms | 1 | 10000 KiB | 10200 KiB | +200 KiB |"),
+            table.contains(
+                "| 40 | 1500 | 0 | 1 | 2.00ms | 1 | 10000 KiB | 10200 KiB | +200 KiB | 9500 KiB |"
+            ),
             "{table}"
         );
         let page = report.html();

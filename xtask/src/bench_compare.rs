@@ -25,10 +25,11 @@ pub(crate) const USAGE: &str =
   --save NAME          run the benchmarks and save their figures as baseline NAME
   --baseline=NAME      run them and compare with baseline NAME
   --against=REV        build git revision REV in a worktree (target/bench-compare/against, built
-                       into target/bench-compare/against-target) and compare with it in this run: instruction counts one after the other, wall
-                       time paired (each benchmark of the two versions' criterion binaries
-                       alternately, the change as the median of per-pair ratios with a 95 %
-                       bootstrap interval; each pair's figures in target/bench-compare/paired)
+                       into target/bench-compare/against-target) and compare with it in this
+                       run: instruction counts one after the other, wall time paired (each
+                       benchmark of the two versions' criterion binaries alternately, the
+                       change as the median of per-pair ratios with a 95 % bootstrap interval;
+                       each pair's figures in target/bench-compare/paired)
   --pairs N            pairs of runs for --against (default 10); a benchmark whose interval
                        is still wider than the wall threshold (and not wholly past it) gets
                        more, up to three times N

@@ -199,14 +199,14 @@ fn conclude(sections: &[Section], options: &Options) -> ExitCode {
     print!("{}", markdown(sections));
     if let Some(path) = &options.html {
         let page = html(sections, &describe(options));
-        if let Err(err) = crate::html::write(path, &page) {
+        if let Err(err) = crate::html::write_report(path, &page) {
             eprintln!("error: {err}");
             return ExitCode::FAILURE;
         }
         eprintln!("wrote {}", path.display());
     }
     if let Some(path) = &options.summary {
-        if let Err(err) = crate::html::write(path, &summary(sections)) {
+        if let Err(err) = crate::html::write_report(path, &summary(sections)) {
             eprintln!("error: {err}");
             return ExitCode::FAILURE;
         }

@@ -167,13 +167,14 @@ fn escape(text: &str) -> String {
     out
 }
 
-/// Writes `html` to `path`, creating its folder.
-pub(crate) fn write(path: &std::path::Path, html: &str) -> Result<(), String> {
+/// Writes a report (an HTML page, or `bench-compare --summary`'s markdown) to `path`, creating
+/// its folder.
+pub(crate) fn write_report(path: &std::path::Path, text: &str) -> Result<(), String> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
-    std::fs::write(path, html).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 #[cfg(test)]

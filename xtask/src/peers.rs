@@ -181,7 +181,7 @@ fn measure(options: &Options) -> Result<(), String> {
     }
     print_table(&rows, options);
     if let Some(path) = &options.html {
-        crate::html::write(path, &html(&rows, options))?;
+        crate::html::write_report(path, &html(&rows, options))?;
         eprintln!("wrote {}", path.display());
     }
     Ok(())

@@ -290,7 +290,7 @@ pub(crate) fn soak(args: &[String]) -> ExitCode {
     };
     print!("{}", report.markdown());
     if let Some(path) = html {
-        if let Err(err) = crate::html::write(&path, &report.html()) {
+        if let Err(err) = crate::html::write_report(&path, &report.html()) {
             return fail(&err);
         }
         eprintln!("wrote {}", path.display());

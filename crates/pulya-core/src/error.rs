@@ -2,10 +2,7 @@
 
 use std::fmt::Write as _;
 
-use http::{HeaderValue, StatusCode, header};
-
-use crate::body::Body;
-use crate::response::{IntoResponse, Response};
+use http::StatusCode;
 
 /// An error response: a status and a short message, sent as
 /// `{"error":"<message>","status":<code>}` with `Content-Type: application/json`.
@@ -79,18 +76,6 @@ impl std::fmt::Display for ErrorResponse {
 }
 
 impl std::error::Error for ErrorResponse {}
-
-impl IntoResponse for ErrorResponse {
-    fn into_response(self) -> Response {
-        let mut res = Response::new(Body::from(self.to_json()));
-        *res.status_mut() = self.status;
-        res.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        res
-    }
-}
 
 #[cfg(test)]
 mod tests {

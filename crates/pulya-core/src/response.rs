@@ -208,6 +208,19 @@ impl<T: IntoResponse, E: IntoResponse> IntoResponse for Result<T, E> {
     }
 }
 
+/// The error shape: `{"error":"<message>","status":<code>}` as `application/json`.
+impl IntoResponse for ErrorResponse {
+    fn into_response(self) -> Response {
+        let mut res = Response::new(Body::from(self.to_json()));
+        *res.status_mut() = self.status();
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        res
+    }
+}
+
 /// `None` is a `404 Not Found`.
 impl<T: IntoResponse> IntoResponse for Option<T> {
     fn into_response(self) -> Response {

@@ -33,7 +33,8 @@ impl ServeStatus {
         }
     }
 
-    /// Connections open now (as the server counts them: accepted and not yet closed).
+    /// Connections open now (as the server counts them: accepted and not yet closed; one
+    /// upgraded to a WebSocket until the socket closes).
     pub fn connections_open(&self) -> usize {
         self.connections.load(Ordering::Relaxed)
     }

@@ -12,7 +12,8 @@
 //! for every request that no route answered (a 404, a 405, a trailing-slash redirect), so that the number of series stays bounded whatever
 //! clients send. `method` is one of the standard methods or `other`. A request is counted, and
 //! its duration measured, when its response head is ready. Connections are the server's count
-//! ([`ServeStatus`](pulya_core::ServeStatus)), read at each scrape.
+//! ([`ServeStatus`](pulya_core::ServeStatus)), read at each scrape; a connection upgraded to a
+//! WebSocket counts until the socket closes.
 
 use std::collections::HashMap;
 use std::fmt;

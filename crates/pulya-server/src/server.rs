@@ -671,11 +671,12 @@ impl Settings {
 }
 
 /// One accepted connection in the app's count of open connections, until it is dropped (also
-/// when its task is aborted).
-struct OpenConnection(AppService);
+/// when its task is aborted). A WebSocket holds one of its own, as it outlives the HTTP
+/// connection it was upgraded from.
+pub(crate) struct OpenConnection(AppService);
 
 impl OpenConnection {
-    fn new(app: &AppService) -> Self {
+    pub(crate) fn new(app: &AppService) -> Self {
         app.serve_status().connection_opened();
         Self(app.clone())
     }

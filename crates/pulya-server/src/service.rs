@@ -59,13 +59,14 @@ pub(crate) async fn handle(
     }
     #[allow(unused_mut, reason = "changed with the `ws` feature only")]
     let mut req = req.map(Body::from);
-    // An upgrade request learns the server's shutdown and socket count (one lookup of the
-    // headers per request, with the `ws` feature only).
+    // An upgrade request learns the server's shutdown, its socket count and the app whose open
+    // connections it joins (one lookup of the headers per request, with the `ws` feature only).
     #[cfg(feature = "ws")]
     if req.headers().contains_key(header::UPGRADE) {
         req.extensions_mut().insert(crate::ws::ServerSide {
             stopping: serving.stopping.clone(),
             sockets: Arc::clone(&serving.sockets),
+            app: serving.app.clone(),
         });
     }
     let span = tracing::debug_span!(

@@ -42,12 +42,15 @@ use http::request::Parts;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use hyper::upgrade::{OnUpgrade, Upgraded};
 use hyper_util::rt::TokioIo;
+use pulya_app::AppService;
 use pulya_core::extract::FromRequestParts;
 use pulya_core::{ErrorResponse, IntoResponse, RequestContext, Response};
 use tokio::sync::{Notify, watch};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
+
+use crate::server::OpenConnection;
 
 pub use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 pub use tokio_tungstenite::tungstenite::{Error, Message};
@@ -97,12 +100,15 @@ impl Drop for Open {
     }
 }
 
-/// What the server hands an upgrade request: its shutdown flag and its count of sockets.
+/// What the server hands an upgrade request: its shutdown flag, its count of sockets, and the
+/// app, whose count of open connections a socket stays in.
 #[derive(Debug, Clone)]
 pub(crate) struct ServerSide {
     pub(crate) stopping: watch::Receiver<bool>,
     pub(crate) sockets: Arc<OpenSockets>,
+    pub(crate) app: AppService,
 }
+
 
 /// A WebSocket handshake, checked: answer it with [`on_upgrade`](Self::on_upgrade).
 pub struct WebSocketUpgrade {
@@ -330,9 +336,16 @@ impl WebSocketUpgrade {
             server,
             ..
         } = self;
-        // Counted from now, so that a shutdown that begins before the hand-over waits too.
+        // Counted from now, so that a shutdown that begins before the hand-over waits too. The
+        // socket stays an open connection of the app after hyper's connection task has ended.
         let (stopping, open) = match server {
-            Some(server) => (Some(server.stopping), Some(Open::new(server.sockets))),
+            Some(server) => (
+                Some(server.stopping),
+                Some((
+                    Open::new(server.sockets),
+                    OpenConnection::new(&server.app),
+                )),
+            ),
             None => (None, None),
         };
         tokio::spawn(async move {
@@ -371,7 +384,8 @@ pub struct WebSocket {
     /// Ready once the server is shutting down; made once per socket, not per message, and
     /// dropped once it has fired.
     stop: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
-    _open: Option<Open>,
+    /// Counted among the server's sockets and the app's open connections while it lives.
+    _open: Option<(Open, OpenConnection)>,
 }
 
 impl fmt::Debug for WebSocket {

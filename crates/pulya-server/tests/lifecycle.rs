@@ -99,7 +99,7 @@ async fn a_slow_event_reader_stalls_the_producer_instead_of_growing_a_buffer() {
 
     // The client reads nothing more. The producer runs until the socket buffers, hyper's write
     // buffer and the 8-event queue are full, then waits: its count stops moving.
-    let stalled = stalled("the producer to stall", &sent).await;
+    let stalled = stalled("the producer to stall", || sent.load(Ordering::SeqCst)).await;
     assert!(
         stalled < EVENTS / 2,
         "the producer ran ahead by {stalled} events of {EVENT_BYTES} bytes"

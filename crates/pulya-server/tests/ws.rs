@@ -1,7 +1,8 @@
 //! WebSocket over real TCP on 127.0.0.1 (feature `ws`), with tokio-tungstenite as the client:
 //! echo of text and binary, ping and pong, the client's close, a message over the limit
 //! (1009), subprotocol negotiation, handshakes that are not ones (4xx), close 1001 at graceful
-//! shutdown, and HTTP/2's extended CONNECT (RFC 8441).
+//! shutdown, an open socket counted as an open connection, and HTTP/2's extended CONNECT
+//! (RFC 8441).
 
 use std::time::Duration;
 
@@ -14,7 +15,7 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 mod common;
-use common::{GUARD, Running, start};
+use common::{GUARD, Running, stalled, start, start_service};
 
 async fn echo(ws: WebSocketUpgrade) -> pulya_app::Response {
     ws.max_message_size(1024)
@@ -236,6 +237,28 @@ async fn graceful_shutdown_closes_open_sockets_with_1001_and_waits_for_them() {
     let addr = server.addr;
     server.exited().await;
     assert!(TcpStream::connect(addr).await.is_err());
+}
+
+/// A socket outlives the HTTP connection it was upgraded from (hyper's connection task ends at
+/// the hand-over): it stays among the app's open connections, which `pulya_connections_open`
+/// reports, until it closes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_open_socket_stays_an_open_connection_until_it_closes() {
+    let app = App::new().get("/ws", echo).build().unwrap();
+    let status = app.clone();
+    let open = || status.serve_status().connections_open();
+    let server = start_service(|s| s, app);
+    let (mut client, _) = connect(&server, None).await;
+    assert!(matches!(next(&mut client).await, Message::Text(_)));
+    assert_eq!(stalled("the count to settle", open).await, 1);
+
+    client.close(None).await.unwrap();
+    while tokio::time::timeout(GUARD, client.next())
+        .await
+        .expect("no hang")
+        .is_some()
+    {}
+    assert_eq!(stalled("the count to settle", open).await, 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

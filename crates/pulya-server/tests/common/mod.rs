@@ -3,10 +3,9 @@
 #![allow(dead_code, reason = "each test binary uses its own part")]
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use pulya_app::App;
+use pulya_app::{App, AppService};
 use pulya_server::{ServeError, Server};
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
@@ -25,6 +24,11 @@ pub(crate) struct Running {
 /// Serves `app` on a free port of 127.0.0.1 with `server`'s settings, until
 /// [`Running::stop`] or until the `Running` is dropped.
 pub(crate) fn start(server: impl FnOnce(Server) -> Server, app: App) -> Running {
+    start_service(server, app.build().expect("the app builds"))
+}
+
+/// [`start`] for a built app, of which the test may keep a clone (to read its serve status).
+pub(crate) fn start_service(server: impl FnOnce(Server) -> Server, app: AppService) -> Running {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = oneshot::channel::<()>();
@@ -34,7 +38,7 @@ pub(crate) fn start(server: impl FnOnce(Server) -> Server, app: App) -> Running 
     Running {
         addr,
         stop: Some(stop),
-        task: tokio::spawn(server.run(app)),
+        task: tokio::spawn(server.run_service(app)),
     }
 }
 
@@ -57,14 +61,14 @@ pub(crate) async fn guard<T>(what: &str, fut: impl Future<Output = T>) -> T {
         .unwrap_or_else(|_| panic!("hung: {what}"))
 }
 
-/// Waits until `count` stops moving (the same over 300 ms), within the hang guard; returns
-/// where it stopped. How a test sees that the server stalled.
-pub(crate) async fn stalled(what: &str, count: &AtomicUsize) -> usize {
+/// Waits until `count()` stops moving (the same over 300 ms), within the hang guard; returns
+/// where it stopped. How a test sees that the server stalled, or that a count settled.
+pub(crate) async fn stalled(what: &str, count: impl Fn() -> usize) -> usize {
     let mut last = usize::MAX;
     guard(what, async {
         loop {
             tokio::time::sleep(Duration::from_millis(300)).await;
-            let now = count.load(Ordering::SeqCst);
+            let now = count();
             if now == last {
                 return now;
             }

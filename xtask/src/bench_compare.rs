@@ -28,7 +28,7 @@ pub(crate) const USAGE: &str =
                        into target/bench-compare/against-target) and compare with it in this
                        run: instruction counts one after the other, wall time paired (each
                        benchmark of the two versions' criterion binaries alternately, the
-                       change as the median of per-pair ratios with a 95 % bootstrap interval;
+                       change as the median of per-pair ratios with its 95 % sign-test interval;
                        each pair's figures in target/bench-compare/paired)
   --pairs N            pairs of runs for --against (default 10); a benchmark whose interval
                        is still wider than the wall threshold (and not wholly past it) gets
@@ -789,7 +789,7 @@ fn paired_section(run: &paired::PairedRun, threshold: f64, count: usize) -> Sect
     Section {
         title: format!(
             "Wall time, paired: median of the per-pair ratios ({count} pairs, more where the 95 % \
-             bootstrap interval stayed wider than {threshold} % without lying wholly past it)"
+             interval stayed wider than {threshold} % without lying wholly past it)"
         ),
         instructions: false,
         rows,

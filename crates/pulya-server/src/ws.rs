@@ -109,7 +109,6 @@ pub(crate) struct ServerSide {
     pub(crate) app: AppService,
 }
 
-
 /// A WebSocket handshake, checked: answer it with [`on_upgrade`](Self::on_upgrade).
 pub struct WebSocketUpgrade {
     /// The key of an HTTP/1.1 handshake; `None` for HTTP/2's extended CONNECT, which has none.
@@ -341,10 +340,7 @@ impl WebSocketUpgrade {
         let (stopping, open) = match server {
             Some(server) => (
                 Some(server.stopping),
-                Some((
-                    Open::new(server.sockets),
-                    OpenConnection::new(&server.app),
-                )),
+                Some((Open::new(server.sockets), OpenConnection::new(&server.app))),
             ),
             None => (None, None),
         };

@@ -195,8 +195,7 @@ pub(crate) fn run_pairs(
         run.only_new
             .extend(only_new.map(|id| crate::bench_compare::wall_name(suite, id)));
     }
-    let bins = old.first().and_then(|(_, bin)| bin.parent()?.parent());
-    let copies = copies_dir(bins.unwrap_or(scratch));
+    let copies = copies_dir(scratch);
     let measured = measure_pairs(&common, &mut run, pairs, threshold, scratch, &copies);
     let _ = std::fs::remove_dir_all(&copies);
     measured.map(|()| run)
@@ -263,13 +262,13 @@ fn parse_list(text: &str) -> Vec<String> {
 }
 
 /// Where the runs' copies of the binaries go: in `/dev/shm` where there is one, so that no copy
-/// is written back to disk, else beside the binaries' folders (`bins`).
-fn copies_dir(bins: &Path) -> PathBuf {
+/// is written back to disk, else beside `scratch`.
+fn copies_dir(scratch: &Path) -> PathBuf {
     let shm = Path::new("/dev/shm");
     if shm.is_dir() {
         shm.join(format!("pulya-bench-compare-{}", std::process::id()))
     } else {
-        bins.join("run")
+        scratch.with_extension("copies")
     }
 }
 
